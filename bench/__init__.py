@@ -1,0 +1,1 @@
+"""The measurement harness: runners return flat records; CLIs append them to CSV."""
