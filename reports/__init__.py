@@ -1,0 +1,1 @@
+"""Report generation: tables, claims ledger and plots from result records -> index.html and REPORT.md."""

@@ -1,0 +1,59 @@
+"""What both renderers show: the tables, the ledger, the figures and one numbering of the records they cite."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import claims, tables
+from bench.tables import Device, Ref, Table
+from reports.plots import Figure
+
+
+@dataclass
+class Report:
+    generated_utc: str
+    roots: list[str]
+    devices: list[Device]
+    tables: list[Table]  # ledger first, then Tables 1, 3, 4, 5
+    figures: list[Figure]
+    summary: list[tuple[str, dict[str, int]]]  # (device slug, verdict -> count)
+    refs: dict[Ref, int] = field(default_factory=dict)
+    out_dir: str = "."
+
+    def ref_id(self, ref: Ref) -> int:
+        return self.refs[ref]
+
+    def ref_list(self) -> list[tuple[int, Ref]]:
+        return sorted(((i, r) for r, i in self.refs.items()), key=lambda t: t[0])
+
+    def link(self, path: str) -> str:
+        """A path relative to the output folder (so the report opens from disk), with forward slashes."""
+        return Path(os.path.relpath(path, self.out_dir)).as_posix() if path else ""
+
+
+def number_refs(all_tables: Sequence[Table]) -> dict[Ref, int]:
+    refs: dict[Ref, int] = {}
+    for t in all_tables:
+        for row in t.rows:
+            for cell in row:
+                for r in cell.refs:
+                    refs.setdefault(r, len(refs) + 1)
+    return refs
+
+
+def build_report(devices: list[Device], roots: Sequence[str], figures_dir: Path, out_dir: Path,
+                 generated_utc: str) -> Report:
+    from reports import plots
+
+    verdicts = claims.ledger(devices)
+    ledger = claims.ledger_table(devices, verdicts)
+    all_tables = [ledger, *tables.build_all(devices)]
+    flat = [v for per in verdicts for v in per]
+    figures = plots.all_figures(devices, flat, figures_dir)
+    summary = [(d.slug, {k: sum(1 for v in flat if v.device == d.slug and v.verdict == k) for k in claims.VERDICTS})
+               for d in devices]
+    return Report(generated_utc, [str(r) for r in roots], devices, all_tables, figures, summary,
+                  number_refs(all_tables), str(out_dir))
