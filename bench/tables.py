@@ -98,8 +98,8 @@ class Device:
         return "no system.json"
 
 
-_STACK_KEYS = ("cpu", "cpu_model", "gpu", "gpu_name", "device_name", "driver", "threads", "python", "torch",
-               "cuda", "cudnn", "flash_attn", "onnxruntime", "ultralytics")
+_STACK_KEYS = ("cpu", "cpu_model", "gpu_name", "gpu_torch_name", "device_name", "driver", "threads", "python", "torch",
+               "cuda", "torch_cuda", "cudnn", "flash_attn", "onnxruntime", "ultralytics")
 
 
 def _flatten(obj, prefix: str = "") -> Iterable[tuple[str, object]]:
@@ -113,13 +113,17 @@ def _flatten(obj, prefix: str = "") -> Iterable[tuple[str, object]]:
 
 
 def stack_summary(system: dict) -> str:
-    """The machine and versions named in a system.json, whatever its nesting: 'cpu=...; torch=...; ...'."""
-    flat = list(_flatten(system))
+    """The machine and versions named in a system.json, whatever its nesting: 'cpu=...; torch=...; ...'.
+    bench.system's layout {"runs": {run_id: info}, "latest": run_id} is read at its latest run."""
+    runs = system.get("runs")
+    if isinstance(runs, dict) and runs:
+        system = runs.get(system.get("latest"), next(reversed(runs.values())))
+    flat = [(name.lower().replace("-", "_").split("."), value) for name, value in _flatten(system)]
     parts = []
     for key in _STACK_KEYS:
-        for name, value in flat:
-            leaf = name.rsplit(".", 1)[-1].lower().replace("-", "_")
-            if leaf in (key, f"{key}_version", f"{key}_name") and value not in (None, "", [], {}):
+        for segs, value in flat:
+            names = {segs[-1], "_".join(segs[-2:]), "_".join(segs[-3:])}
+            if names & {key, f"{key}_version"} and value not in (None, "", [], {}) and not isinstance(value, dict):
                 parts.append(f"{key}={value}")
                 break
     return "; ".join(parts) or "system.json without known keys"
@@ -320,11 +324,17 @@ def paper_cell(value: float | None, digits: int = 2, mark: bool = False, note: s
 
 
 def measured(value: float | None, rec: Record | None, digits: int = 2) -> Cell:
+    """A record's value; '!' after it when the record carries validity flags (high spread, throttling...)."""
     if rec is None:
         return Cell()
     if rec.get("status") != "ok":
         return Cell(rec.get("status"), "status", (rec.ref,), note=rec.get("detail"))
-    return Cell(value, "measured", (rec.ref,), digits) if value is not None else Cell()
+    if value is None:
+        return Cell()
+    flags = rec.get("validity")
+    flagged = flags not in ("", "ok") and rec.get("kind") == "latency"
+    return Cell(value, "measured", (rec.ref,), digits, suffix="!" if flagged else "",
+                note=f"validity: {flags}" if flagged else "")
 
 
 def latency_cell(device: Device, q: Latency) -> Cell:
@@ -363,7 +373,8 @@ class Table:
 
 
 def _context(devices: Sequence[Device], protocol: str) -> list[str]:
-    lines = [protocol]
+    lines = [protocol, "a '!' after a latency = the record carries validity flags (high spread, few samples, "
+                       "throttling): see the record"]
     lines += [f"device {d.slug} ({d.kind}): {d.stack()}" for d in devices]
     if not devices:
         lines.append("no results folder found: every measured cell reads 'not measured'")
