@@ -11,7 +11,8 @@ Conventions this module relies on (what the runners must emit):
 - `variant` is `<base>` or `<base>+<key>=<value>[+...]` with the model's override names: `paper`, `turbo`,
   `paper+area=1` (area attention off = one global area), `paper+proj=linear-ln`, `paper+pe_kernel=3`,
   `paper+mlp_ratio=4`. Baselines leave it empty (or any value without `+`). A record without `+` in its variant is
-  the model's default graph. Values compare numerically where they parse (`4` == `4.0`), `(1, 1)` == `1`.
+  the model's default graph, and so is one whose overrides all equal the model's own values
+  (`paper+pe_kernel=7` on N). Values compare numerically where they parse (`4` == `4.0`, `1x1` == `(1, 1)` == `1`).
 - FlashAttention on = `attn_observed` names `sdpa-flash` or `flash-attn` (several kernels may be joined by `;` or
   `,`); off = it names neither (the paper's "without FlashAttention" is the `reference` backend, preferred).
 - Latency cells use `latency_p50_ms` of `kind=latency`, `status=ok`, `mode=eager`, `imgsz=640`, `batch=1`,
@@ -21,7 +22,10 @@ Conventions this module relies on (what the runners must emit):
 - `map50_95` etc. may be fractions (pycocotools) or percent; values <= 1 are read as fractions.
 - Paired records (`kind=paired`): `pair_a`/`pair_b` are labels `<model>[:<overrides>][@<attn backend>]`, where
   overrides are bench.catalog's spec tail (`yolov12-n:area=1`) or a variant (`yolov12-n:paper+area=1`), with
-  `ratio_p50` = latency(a) / latency(b) and `precision`/`device` valid for both sides.
+  `ratio_p50` = latency(a) / latency(b) and `precision`/`device`/`mode`/`imgsz`/`batch` valid for both sides;
+  `attn_observed` = `<kernels of a>|<kernels of b>` decides whether a side ran FlashAttention (else its `@attn`).
+  Table 3 and the area-attention claims want sides without FlashAttention (e.g. `yolov12-n@reference` vs
+  `yolov12-n:area=1@reference`); the FlashAttention claims want `yolov12-n@sdpa-flash` vs `yolov12-n@reference`.
 """
 
 from __future__ import annotations
@@ -186,6 +190,27 @@ def norm_overrides(overrides: dict | None) -> dict[str, str]:
     return {k: _norm_value(str(v)) for k, v in (overrides or {}).items()}
 
 
+def effective(model: str, overrides: dict[str, str]) -> dict[str, str]:
+    """Normalised overrides minus those equal to the model's own value (`yolov12-n:pe_kernel=7` is the default
+    graph); models outside the scales table keep theirs."""
+    if not overrides or not model.startswith("yolov12"):
+        return overrides
+    from yolov12.scales import lookup
+
+    try:
+        row = lookup(model)
+    except ValueError:
+        return overrides
+    own = {k: _norm_value(_show(getattr(row, k))) for k in overrides if hasattr(row, k)}
+    return {k: v for k, v in overrides.items() if own.get(k) != v}
+
+
+def _show(value) -> str:
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(getattr(value, "value", value))
+
+
 def variant_label(model: str, overrides: dict | None) -> str:
     """The variant string a record of these overrides carries (the convention above)."""
     base = "turbo" if model.startswith("yolov12-turbo") else "paper" if model.startswith("yolov12") else ""
@@ -246,13 +271,9 @@ def _neg_time(ts: str) -> tuple:
     return tuple(-ord(c) for c in ts)
 
 
-def _default_variant(rec: Record) -> bool:
-    return "+" not in rec.get("variant")
-
-
 def find_latency(device: Device, q: Latency) -> Record | None:
     """The best record for q (ok first); a record whose status is oom/error/skipped is returned if nothing ran."""
-    want = norm_overrides(dict(q.overrides))
+    want = effective(q.model, norm_overrides(dict(q.overrides)))
     cands = []
     for rec in device.records:
         if rec.get("kind") != "latency" or rec.get("model") != q.model:
@@ -260,7 +281,7 @@ def find_latency(device: Device, q: Latency) -> Record | None:
         if (rec.get("precision") != q.precision or rec.get("timed_region") != q.timed
                 or rec.get("mode") != q.mode or rec.num("batch") != q.batch or rec.num("imgsz") != q.imgsz):
             continue
-        if (parse_variant(rec.get("variant")) != want) or (not want and not _default_variant(rec)):
+        if effective(q.model, parse_variant(rec.get("variant"))) != want:
             continue
         if rec.get("status") == "ok" and not attn_ok(rec, q.attn):
             continue
@@ -270,10 +291,10 @@ def find_latency(device: Device, q: Latency) -> Record | None:
 
 def find_kind(devices: Sequence[Device], kind: str, model: str, overrides: dict | None = None) -> Record | None:
     """The latest ok record of a device-independent kind (flops, accuracy) for a model, from any device."""
-    want = norm_overrides(overrides)
+    want = effective(model, norm_overrides(overrides))
     cands = [r for d in devices for r in d.records
              if r.get("kind") == kind and r.get("model") == model and r.get("status") == "ok"
-             and parse_variant(r.get("variant")) == want and (want or _default_variant(r))]
+             and effective(model, parse_variant(r.get("variant"))) == want]
     flops_640 = [r for r in cands if r.num("imgsz") in (None, 640)]
     cands = flops_640 or cands
     return min(cands, key=lambda r: _neg_time(r.get("timestamp_utc"))) if cands else None
@@ -438,10 +459,14 @@ def find_paired(device: Device, a: Latency, b: Latency) -> tuple[Record, bool] |
     for rec in sorted(device.records, key=lambda r: _neg_time(r.get("timestamp_utc"))):
         if rec.get("kind") != "paired" or rec.get("status") != "ok" or rec.get("precision") != a.precision:
             continue
+        if rec.get("mode") not in ("", a.mode) or rec.num("batch") not in (None, a.batch) \
+                or rec.num("imgsz") not in (None, a.imgsz) or rec.get("timed_region") not in ("", a.timed):
+            continue
+        seen = (rec.get("attn_observed").split("|") + ["", ""])[:2]  # bench.paired writes 'a-kernels|b-kernels'
         la, lb = parse_pair_label(rec.get("pair_a")), parse_pair_label(rec.get("pair_b"))
-        if _label_matches(la, a) and _label_matches(lb, b):
+        if _label_matches(la, a, seen[0]) and _label_matches(lb, b, seen[1]):
             return rec, False
-        if _label_matches(la, b) and _label_matches(lb, a):
+        if _label_matches(la, b, seen[0]) and _label_matches(lb, a, seen[1]):
             return rec, True
     return None
 
@@ -454,13 +479,17 @@ def parse_pair_label(text: str) -> tuple[str, dict[str, str], str]:
     return model, parse_variant(variant), attn
 
 
-def _label_matches(lab: tuple[str, dict[str, str], str], q: Latency) -> bool:
+def _label_matches(lab: tuple[str, dict[str, str], str], q: Latency, observed: str = "") -> bool:
+    """Does one side of a pair measure q? The kernels it observed decide FA on/off when they are recorded."""
     model, overrides, attn = lab
-    if model != q.model or overrides != norm_overrides(dict(q.overrides)):
+    if model != q.model or effective(model, overrides) != effective(q.model, norm_overrides(dict(q.overrides))):
         return False
-    if not attn or q.attn == "any":
+    if q.attn == "any":
         return True
-    flash = attn in FLASH
+    kernels = {k for k in re.split(r"[;,\s]+", observed.lower()) if k} or ({attn} if attn else set())
+    if not kernels:
+        return False  # nothing says which kernel ran: not evidence for an FA-specific query
+    flash = bool(kernels & FLASH)
     return {"flash": flash, "no-flash": not flash}.get(q.attn, attn == q.attn)
 
 

@@ -131,3 +131,29 @@ def test_csv_matches_table(built, tmp_path):
     v12 = next(r for r in rows if r[0] == "yolov12-n")
     assert "55.00" in v12 and f"{CPU}/latency.csv#" in v12[-1]
     assert "0" not in {c for r in rows[1:] for c in r[4:]}  # missing is never a bare zero
+
+
+def _rec(i: int, **kw) -> tables.Record:
+    base = {"kind": "latency", "model": "yolov12-n", "variant": "paper", "precision": "fp16", "mode": "eager",
+            "imgsz": "640", "batch": "1", "timed_region": "forward", "status": "ok", "timestamp_utc": "2026"}
+    return tables.Record({**base, **kw}, tables.Ref("x/latency.csv", i))
+
+
+def test_explicit_default_override_is_the_default_graph():
+    dev = tables.Device("cuda-x", [_rec(1, variant="paper+pe_kernel=7", latency_p50_ms="2.0"),
+                                   _rec(2, model="yolov12-l", variant="paper+mlp_ratio=1.2", latency_p50_ms="7.0")])
+    assert tables.latency_cell(dev, Latency.of("yolov12-n", precision="fp16")).value == 2.0
+    assert tables.latency_cell(dev, Latency.of("yolov12-l", precision="fp16")).value == 7.0
+    assert tables.latency_cell(dev, Latency.of("yolov12-n", {"pe_kernel": 9}, precision="fp16")).source == "missing"
+
+
+def test_paired_side_with_flash_kernels_is_not_a_no_flash_measurement():
+    pair = dict(kind="paired", pair_a="yolov12-n", pair_b="yolov12-n:area=1", ratio_p50="0.9", ratio_min="0.8",
+                ratio_max="1.0", rounds="10")
+    on, off = Latency.of("yolov12-n", precision="fp16", attn="no-flash"), \
+        Latency.of("yolov12-n", {"area": 1}, precision="fp16", attn="no-flash")
+    flash = tables.Device("cuda-x", [_rec(1, **pair, attn_observed="sdpa-flash|sdpa-flash")])
+    assert tables.paired_cell(flash, on, off).source == "missing"
+    plain = tables.Device("cuda-x", [_rec(1, **pair, attn_observed="reference|reference")])
+    assert tables.paired_cell(plain, on, off).value == pytest.approx(0.9)
+    assert tables.paired_cell(plain, off, on).value == pytest.approx(1 / 0.9)  # the other way round: inverted
