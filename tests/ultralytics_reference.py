@@ -1,0 +1,51 @@
+"""Run as a child process (importing ultralytics patches torch process-wide): for each scale, build Ultralytics'
+yolo12{scale}.yaml offline with random weights made non-trivial, save it with Ultralytics' own checkpoint code,
+load that file back with Ultralytics, and store its outputs (unfused, fused, NMS) for the given inputs.
+
+    python tests/ultralytics_reference.py OUT_DIR INPUTS.pt n s m l x
+"""
+
+import sys
+from pathlib import Path
+
+import torch
+
+
+def _perturb(model: torch.nn.Module) -> None:
+    gen = torch.Generator().manual_seed(0)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            n = m.num_features
+            m.running_mean.copy_(torch.rand(n, generator=gen) * 0.2 - 0.1)
+            m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
+            m.weight.data.copy_(torch.rand(n, generator=gen) + 0.5)
+            m.bias.data.copy_(torch.rand(n, generator=gen) * 0.2 - 0.1)
+    for seq in model.model[-1].cv3:  # class logits near 0 so that NMS has work to do
+        seq[-1].bias.data.zero_()
+
+
+def main(out: Path, inputs: Path, scales: list[str]) -> None:
+    from ultralytics import YOLO
+    from ultralytics.utils.nms import non_max_suppression
+
+    torch.manual_seed(0)
+    xs = torch.load(inputs)
+    for scale in scales:
+        built = YOLO(f"yolo12{scale}.yaml", verbose=False)
+        _perturb(built.model)
+        path = out / f"yolo12{scale}.pt"
+        built.save(str(path))
+        model = YOLO(str(path), verbose=False).model.float().eval()
+        result = {"unfused": [], "fused": [], "nms": []}
+        with torch.no_grad():
+            for x in xs:
+                y = model(x)[0]
+                result["unfused"].append(y)
+                result["nms"].append(non_max_suppression(y.clone(), 0.001, 0.7, multi_label=True, max_det=300))
+            model.fuse()
+            result["fused"] = [model(x)[0] for x in xs]
+        torch.save(result, out / f"yolo12{scale}.outputs.pt")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])
