@@ -1,0 +1,137 @@
+"""Measure one Case on a ready Subject: build the timed step for the region asked, time it, and turn the samples
+into record fields. Shared by the parent (our models) and the baseline worker (ultralytics models)."""
+
+from __future__ import annotations
+
+import logging
+import resource
+from collections.abc import Callable
+
+import torch
+
+from bench import timing
+from bench.case import Case
+from bench.inputs import letterboxed, photographs
+from bench.subject import Subject
+from bench.system import NvmlSampler
+from yolov12.postprocess import NmsConfig
+from yolov12.preprocess import letterbox as letterbox_one
+from yolov12.preprocess import to_tensor, unletterbox
+
+log = logging.getLogger(__name__)
+
+
+def is_oom(err: BaseException) -> bool:
+    return isinstance(err, torch.cuda.OutOfMemoryError) or "out of memory" in str(err).lower()
+
+
+def executor(subject: Subject, case: Case, x: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The callable for `case.mode`: input tensor -> detection tensor."""
+    model, head = subject.model, subject.head
+    if case.mode == "eager":
+        return lambda t: head(model(t))
+    if case.mode == "compile":
+        compiled = torch.compile(model)
+        return lambda t: head(compiled(t))
+    if case.mode == "cudagraph":
+        return _cuda_graph(lambda t: head(model(t)), x)
+    if case.mode == "onnxruntime":
+        from bench.onnxrt import ort_executor
+
+        return ort_executor(subject, case, x)
+    raise ValueError(f"unknown mode {case.mode!r}")
+
+
+def _cuda_graph(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Capture fn on a static copy of x; calls copy their input in and replay (CUDA only)."""
+    static_x = x.clone()
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(3):
+            fn(static_x)
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        static_out = fn(static_x)
+
+    def replay(t: torch.Tensor) -> torch.Tensor:
+        if t.data_ptr() != static_x.data_ptr():
+            static_x.copy_(t)
+        graph.replay()
+        return static_out
+
+    return replay
+
+
+def timed_step(subject: Subject, case: Case) -> tuple[Callable[[], object], torch.Tensor]:
+    """The no-argument step that one timed iteration runs, and the prepared input batch."""
+    dtype = next(subject.model.parameters()).dtype
+    images = photographs(case.batch)
+    x, _ = letterboxed(images, case.imgsz)
+    x = _to_device(x, case, dtype)
+    run = executor(subject, case, x)
+    cfg = NmsConfig(conf=case.conf, iou=case.iou, max_det=case.max_det)
+    if case.timed == "forward":
+        return lambda: run(x), x
+    if case.timed == "forward+post":
+        return lambda: subject.post(run(x), cfg), x
+
+    def pipeline() -> list[torch.Tensor]:
+        pairs = [letterbox_one(im, case.imgsz) for im in images]
+        t = _to_device(to_tensor([c for c, _ in pairs]), case, dtype)
+        dets = subject.post(run(t), cfg)
+        return [unletterbox(d[:, :4].float(), p).cpu() for d, (_, p) in zip(dets, pairs, strict=True)]
+
+    return pipeline, x
+
+
+def _to_device(x: torch.Tensor, case: Case, dtype: torch.dtype) -> torch.Tensor:
+    x = x.to(case.device, non_blocking=True).to(dtype)
+    return x.contiguous(memory_format=torch.channels_last) if case.channels_last else x
+
+
+def measure(subject: Subject, case: Case, observe: Callable[[torch.Tensor], str] | None = None) -> dict:
+    """Time `case` on `subject`; record fields (latency stats, peak memory, validity, attn_observed, status).
+    `observe(x)` names the attention kernels that run on the real input (ours); OOM gives status 'oom'."""
+    cuda = case.device.startswith("cuda")
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        with torch.inference_mode():
+            if cuda:
+                torch.cuda.empty_cache()
+                torch.cuda.reset_peak_memory_stats(case.device)
+            step, x = timed_step(subject, case)
+            observed = observe(x) if observe else subject.attn_observed
+            if case.mode == "onnxruntime":
+                observed = f"onnx-export({observed})"
+            with NvmlSampler(torch.device(case.device).index or 0) if cuda else _Null() as sampler:
+                samples = timing.time_loop(step, case.device, warmup=case.warmup, min_iters=case.min_iters,
+                                           min_time_s=case.min_time_s)
+    except Exception as err:
+        if not is_oom(err):
+            raise
+        if cuda:
+            torch.cuda.empty_cache()
+        return {"status": "oom", "detail": str(err).splitlines()[0][:300], "warmup_iters": case.warmup}
+    stats = timing.summarize(samples, case.batch)
+    flags = timing.spread_flags(stats) + (sampler.throttle_flags() if cuda else [])
+    if cuda:
+        peak = torch.cuda.max_memory_allocated(case.device) / 2**20
+    else:  # growth of the process's peak RSS (0 when an earlier case peaked higher)
+        peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024
+    return {**stats, "warmup_iters": case.warmup, "peak_mem_mb": round(peak, 1), "attn_observed": observed,
+            "validity": ";".join(flags) or "ok", "status": "ok",
+            "detail": _nvml_detail(sampler.summary()) if cuda else ""}
+
+
+def _nvml_detail(summary: dict) -> str:
+    return ";".join(f"{k}={v}" for k, v in summary.items() if k != "throttle")
+
+
+class _Null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None

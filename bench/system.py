@@ -1,0 +1,184 @@
+"""The machine a run measured: CPU, threads, package versions, GPU identity and state (NVML, sampled while timing),
+written as `system.json` beside the records CSV and keyed by run id."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import sys
+import threading
+from pathlib import Path
+
+import torch
+
+PACKAGES = ("torch", "torchvision", "ultralytics", "onnxruntime", "onnx", "flash-attn", "fvcore", "numpy",
+            "opencv-python", "nvidia-ml-py")
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def gpu_name(device: str) -> str:
+    return torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else ""
+
+
+def device_slug(device: str, threads: int | None = None) -> str:
+    """`cpu-amd-epyc-9b14-2t` or `cuda-nvidia-h100-80gb-hbm3`: a folder name for a machine's results."""
+    if device.startswith("cuda"):
+        name = gpu_name(device)
+        prefix = "cuda"
+    else:
+        name = re.sub(r"\b\d+-core processor\b|\bprocessor\b|\(r\)|\(tm\)|\bcpu\b|@.*$", "", cpu_name(), flags=re.I)
+        prefix = "cpu"
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    tail = f"-{threads or torch.get_num_threads()}t" if prefix == "cpu" else ""
+    return f"{prefix}-{slug}{tail}"
+
+
+def versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0], "torch_cuda": str(torch.version.cuda),
+           "cudnn": str(torch.backends.cudnn.version()) if torch.backends.cudnn.is_available() else "None"}
+    for package in PACKAGES:
+        try:
+            out[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def collect(device: str, threads: int, command: str) -> dict:
+    """Everything about this machine and software stack that can change a measurement."""
+    info = {
+        "command": command,
+        "platform": platform.platform(),
+        "cpu": cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "threads": threads,
+        "interop_threads": torch.get_num_interop_threads(),
+        "governor": _read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
+        "versions": versions(),
+        "device": device,
+    }
+    if device.startswith("cuda"):
+        info["gpu"] = nvml_identity(torch.device(device).index or 0)
+        info["gpu"]["torch_name"] = gpu_name(device)
+    return info
+
+
+def _read(path: str) -> str | None:
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return None
+
+
+def nvml_identity(index: int) -> dict:
+    """Name, UUID, driver, power limit and max clocks of GPU `index` (empty dict without NVML)."""
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        h = pynvml.nvmlDeviceGetHandleByIndex(index)
+        return {
+            "name": _str(pynvml.nvmlDeviceGetName(h)), "uuid": _str(pynvml.nvmlDeviceGetUUID(h)),
+            "driver": _str(pynvml.nvmlSystemGetDriverVersion()),
+            "power_limit_w": pynvml.nvmlDeviceGetEnforcedPowerLimit(h) / 1e3,
+            "max_sm_clock_mhz": pynvml.nvmlDeviceGetMaxClockInfo(h, pynvml.NVML_CLOCK_SM),
+            "max_mem_clock_mhz": pynvml.nvmlDeviceGetMaxClockInfo(h, pynvml.NVML_CLOCK_MEM),
+        }
+    except Exception as err:  # NVML missing or no driver: the record says so
+        return {"nvml_error": repr(err)}
+
+
+def _str(x) -> str:
+    return x.decode() if isinstance(x, bytes) else str(x)
+
+
+# Clock-event reasons that mean the GPU slowed down for power or heat (NVML bit masks, stable across versions).
+_THROTTLE_BITS = {0x4: "sw-power-cap", 0x8: "hw-slowdown", 0x20: "sw-thermal", 0x40: "hw-thermal",
+                  0x80: "hw-power-brake"}
+
+
+class NvmlSampler:
+    """Samples SM clock, memory clock, power, temperature and throttle reasons of one GPU in a thread while a
+    measurement runs (`with NvmlSampler(0) as s: ...; s.summary()`). A no-op without NVML."""
+
+    def __init__(self, index: int, period_s: float = 0.1):
+        self.index, self.period_s = index, period_s
+        self.samples: list[dict] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> NvmlSampler:
+        try:
+            import pynvml
+
+            pynvml.nvmlInit()
+            self._nvml, self._h = pynvml, pynvml.nvmlDeviceGetHandleByIndex(self.index)
+        except Exception:
+            return self
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        n, h = self._nvml, self._h
+        while not self._stop.is_set():
+            try:
+                self.samples.append({
+                    "sm_mhz": n.nvmlDeviceGetClockInfo(h, n.NVML_CLOCK_SM),
+                    "mem_mhz": n.nvmlDeviceGetClockInfo(h, n.NVML_CLOCK_MEM),
+                    "power_w": n.nvmlDeviceGetPowerUsage(h) / 1e3,
+                    "temp_c": n.nvmlDeviceGetTemperature(h, n.NVML_TEMPERATURE_GPU),
+                    "reasons": n.nvmlDeviceGetCurrentClocksEventReasons(h)
+                    if hasattr(n, "nvmlDeviceGetCurrentClocksEventReasons")
+                    else n.nvmlDeviceGetCurrentClocksThrottleReasons(h),
+                })
+            except Exception:
+                return
+            self._stop.wait(self.period_s)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def throttle_flags(self) -> list[str]:
+        bits = 0
+        for s in self.samples:
+            bits |= s["reasons"]
+        return [f"throttled:{name}" for bit, name in _THROTTLE_BITS.items() if bits & bit]
+
+    def summary(self) -> dict:
+        if not self.samples:
+            return {}
+        out = {"nvml_samples": len(self.samples)}
+        for key in ("sm_mhz", "mem_mhz", "power_w", "temp_c"):
+            values = [s[key] for s in self.samples]
+            out[f"{key}_min"], out[f"{key}_max"] = min(values), max(values)
+        out["throttle"] = ";".join(self.throttle_flags())
+        return out
+
+
+def write_system_json(csv_path: str | Path, run_id: str, info: dict) -> Path:
+    """Merge this run's info into `system.json` beside the CSV ({"runs": {run_id: info}, "latest": run_id})."""
+    path = Path(csv_path).with_name("system.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.loads(path.read_text()) if path.exists() else {"runs": {}}
+    data["runs"][run_id] = info
+    data["latest"] = run_id
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str))
+    tmp.replace(path)
+    return path
