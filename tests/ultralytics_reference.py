@@ -41,7 +41,9 @@ def main(out: Path, inputs: Path, scales: list[str]) -> None:
             for x in xs:
                 y = model(x)[0]
                 result["unfused"].append(y)
-                result["nms"].append(non_max_suppression(y.clone(), 0.001, 0.7, multi_label=True, max_det=300))
+                # max_time_img: its NMS time limit silently drops later images on a loaded machine
+                nms = non_max_suppression(y.clone(), 0.001, 0.7, multi_label=True, max_det=300, max_time_img=1e6)
+                result["nms"].append(nms)
             model.fuse()
             result["fused"] = [model(x)[0] for x in xs]
         torch.save(result, out / f"yolo12{scale}.outputs.pt")

@@ -60,7 +60,8 @@ def to_areas(x: torch.Tensor, parts: int, heads: int, area: int, interleaved: bo
         x = x.view(b, heads, parts, HEAD_DIM, area, n).permute(2, 0, 4, 1, 5, 3)
     else:
         x = x.view(b, parts, heads, HEAD_DIM, area, n).permute(1, 0, 4, 2, 5, 3)
-    return x.reshape(parts, b * area, heads, n, HEAD_DIM).unbind(0)
+    # contiguous even when area == 1 (where a view would do): fused kernels need a unit stride on head_dim
+    return x.contiguous().view(parts, b * area, heads, n, HEAD_DIM).unbind(0)
 
 
 def from_areas(x: torch.Tensor, b: int, h: int, w: int) -> torch.Tensor:
