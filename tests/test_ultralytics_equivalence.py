@@ -1,15 +1,17 @@
 """Same weights in, same outputs out: our YOLOv12 against Ultralytics' YOLO12 (8.4.190), for all five scales."""
 
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import pytest
 import torch
 
 import yolov12
-from yolov12.postprocess import NmsConfig, nms
+from yolov12.preprocess import letterbox, to_tensor
 
 SCALES = ["n", "s", "m", "l", "x"]
 RTOL = 1e-4  # fp32, relative to the output's magnitude
@@ -28,13 +30,20 @@ def offline_env(tmp: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ultra")
-    gen = torch.Generator().manual_seed(1)
-    xs = [torch.rand(2, 3, 160, 160, generator=gen), torch.rand(2, 3, 128, 224, generator=gen)]
+    xs = [photos((160, 160)), photos((128, 224))]  # real images: noise gives near-constant features and tied scores
     torch.save(xs, tmp / "inputs.pt")
     script = Path(__file__).with_name("ultralytics_reference.py")
-    subprocess.run([sys.executable, str(script), str(tmp), str(tmp / "inputs.pt"), *SCALES],
-                   check=True, env=offline_env(tmp), timeout=900)
+    env = {**offline_env(tmp), "PYTHONPATH": str(script.parent.parent)}
+    subprocess.run([sys.executable, str(script), str(tmp), str(tmp / "inputs.pt"), *SCALES], check=True, env=env,
+                   timeout=900)
     return tmp, xs
+
+
+def photos(size: tuple[int, int]) -> torch.Tensor:
+    """bus.jpg and zidane.jpg (shipped with ultralytics), letterboxed to (h, w), as a batch of 2."""
+    assets = Path(importlib.util.find_spec("ultralytics").origin).parent / "assets"
+    canvases = [letterbox(cv2.imread(str(assets / name)), size)[0] for name in ("bus.jpg", "zidane.jpg")]
+    return to_tensor(canvases)
 
 
 def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -54,21 +63,17 @@ def test_same_outputs_as_ultralytics(reference, scale):
             assert mine.shape == their.shape
             assert rel_err(mine[:, :4], their[:, :4]) < RTOL  # boxes, pixels
             assert (mine[:, 4:] - their[:, 4:]).abs().max() < RTOL  # class probabilities
-        for mine, their in zip(ours, theirs["nms"]):  # NMS on the same tensor gives the same detections
-            ref = nms(mine, NmsConfig.val())
-            for a, b in zip(ref, their):
-                assert a.shape == b.shape and a.shape[0] > 0
-                assert torch.allclose(a, b, rtol=RTOL, atol=1e-3)
         model.fuse()
         for x, their in zip(xs, theirs["fused"]):
             assert rel_err(model(x), their) < RTOL
 
 
 @pytest.mark.slow
-def test_nms_identical_on_identical_tensor(reference):
-    """Post-processing alone, fed Ultralytics' own output tensor."""
-    tmp, xs = reference
-    theirs = torch.load(tmp / "yolo12n.outputs.pt")
-    for pred, their in zip(theirs["unfused"], theirs["nms"]):
-        for a, b in zip(nms(pred, NmsConfig.val()), their):
-            assert torch.equal(a, b)
+@pytest.mark.parametrize("scale", SCALES)
+def test_nms_identical_on_identical_tensor(reference, scale):
+    """Post-processing alone: our NMS and Ultralytics' on the same output tensor, in the same process (the order
+    of exactly tied scores, frequent with random weights, may differ between processes)."""
+    tmp, _ = reference
+    for theirs, ours in torch.load(tmp / f"yolo12{scale}.outputs.pt")["nms"]:
+        for a, b in zip(ours, theirs):
+            assert a.shape[0] > 0 and torch.equal(a, b)
