@@ -12,9 +12,9 @@ import torch
 from torch import nn
 
 import yolov12
+from tests.test_model import perturb_bn
 from yolov12 import safe_pickle
 from yolov12.weights import CheckpointError, remap_official_v1
-from tests.test_model import perturb_bn
 
 HERE = Path(__file__).parent
 

@@ -30,7 +30,7 @@ _KERNEL_NAMES = {
 }
 
 
-class AttentionUnavailable(RuntimeError):
+class AttentionUnavailable(RuntimeError):  # noqa: N818 (reads as a state, like TimeoutError)
     """The asked-for attention backend cannot run here (missing package, device or dtype)."""
 
 

@@ -57,8 +57,8 @@ def find_images(source: Path) -> list[Path]:
 
 def load(model_name: str | None, weights: Path | None, attn: str) -> tuple[YOLOv12, str]:
     """The model, and a description of its weights ('random' or the file with its sha256)."""
-    from yolov12.weights import CheckpointError, load_model
     from yolov12.safe_pickle import UnsafeCheckpointError
+    from yolov12.weights import CheckpointError, load_model
 
     if weights is None:
         if model_name not in list_models():
