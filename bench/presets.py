@@ -34,9 +34,10 @@ def cpu_plan(threads: int) -> list[tuple[str, list[str]]]:
     """(csv name, argv) steps of the CPU preset: FLOPs of every model; bs1 fp32 640 latency of N/S; paired ratios."""
     t = ["--device", "cpu", "--threads", str(threads), "--precision", "fp32", "--imgsz", "640", "--batch", "1"]
     lat = ["--warmup", "3", "--min-iters", "15", "--min-time", "2"]
-    pairs = [("yolov12-n@reference", "yolo12-n"), ("yolov12-s@reference", "yolo12-s"),
-             ("yolov12-n@sdpa", "yolov12-n@reference"), ("yolov12-n", "yolov12-n:area=1"),
-             ("yolov12-s", "yolov12-s:area=1")]
+    # Table 3 is "without FlashAttention": area on/off both on the reference kernel
+    pairs = [("yolov12-n@reference", "yolo12-n"), ("yolov12-s@reference", "yolo12-s"), ("yolov12-n@sdpa", "yolo12-n"),
+             ("yolov12-n@sdpa", "yolov12-n@reference"), ("yolov12-n@reference", "yolov12-n:area=1@reference"),
+             ("yolov12-s@reference", "yolov12-s:area=1@reference")]
     plan = [("flops.csv", ["flops", "--models", _fam(*EVERY_MODEL), "--imgsz", "640"]),
             ("latency.csv", ["latency", "--models", ",".join(CPU_SMALL), "--attn", "auto", *t, *lat])]
     plan += [("paired.csv", ["paired", a, b, *t, "--rounds", "10", "--round-iters", "5"]) for a, b in pairs]
@@ -56,9 +57,9 @@ def gpu_plan(device: str) -> list[tuple[str, list[str]]]:
                         "--precision", "fp32,fp16", "--batch", "1", *d]),
         ("table5h.csv", ["latency", "--models", ours, "--attn", ",".join(kernels), "--precision", "fp16",
                          "--batch", "1", *d]),
-        ("table5.csv", ["latency", "--models", ",".join(
-            [f"yolov12-l:proj={p}" for p in ("conv-bn", "linear-ln", "linear-bn", "conv-ln")]
-            + [f"yolov12-l:pe_kernel={k}" for k in (3, 5, 7, 9)]
+        ("table5.csv", ["latency", "--models", ",".join(  # 5a and 5d are on N, 5g on L (as in the paper)
+            [f"yolov12-n:proj={p}" for p in ("conv-bn", "linear-ln", "linear-bn", "conv-ln")]
+            + [f"yolov12-n:pe_kernel={k}" for k in (3, 5, 7, 9)]
             + [f"yolov12-l:mlp_ratio={r}" for r in (1.2, 2.0, 4.0)]), "--precision", "fp16", "--batch", "1", *d]),
         ("modes.csv", ["latency", "--models", "yolov12-n,yolov12-s,yolo11-n", "--mode", "eager,compile,cudagraph",
                        "--precision", "fp16", "--batch", "1", *d]),
@@ -66,10 +67,13 @@ def gpu_plan(device: str) -> list[tuple[str, list[str]]]:
                        "--batch", "1,2,4,8,16,32,64", *d]),
     ]
     for precision in ("fp32", "fp16"):
-        plan += [("table3.csv", ["paired", f"yolov12-{s}", f"yolov12-{s}:area=1", "--precision", precision, *d])
-                 for s in SCALES]
+        plan += [("table3.csv", ["paired", f"yolov12-{s}@reference", f"yolov12-{s}:area=1@reference", "--precision",
+                                 precision, *d]) for s in SCALES]
     plan += [("paired.csv", ["paired", f"yolov12-{s}@reference", f"yolo12-{s}", "--precision", "fp16", *d])
              for s in SCALES]
+    if "sdpa-flash" in kernels:  # Table 5f: area attention on/off with FlashAttention on
+        plan += [("table5f.csv", ["paired", "yolov12-n@sdpa-flash", "yolov12-n:area=1@sdpa-flash", "--precision",
+                                  "fp16", *d])]
     for k in [k for k in ("flash-attn", "sdpa-flash", "sdpa") if k in kernels]:
         plan += [("table5h-paired.csv", ["paired", f"yolov12-{s}@{k}", f"yolov12-{s}@reference", "--precision",
                                          "fp16", *d]) for s in SCALES]
