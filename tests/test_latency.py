@@ -46,7 +46,7 @@ def test_record_schema_observed_kernel_and_resume(tmp_path):
     assert len(rows) == 4 and {r["status"] for r in rows} == {"ok"}
     for r in rows:
         assert r["kind"] == "latency" and r["impl"] == "ours" and r["tf32"] == "off" and r["threads"] == "1"
-        assert r["attn_observed"] == ("reference" if r["attn_asked"] == "reference" else "sdpa-math")  # CPU
+        assert r["attn_observed"] == ("reference" if r["attn_asked"] == "reference" else "sdpa-flash")  # CPU
         assert float(r["latency_p50_ms"]) > 0 and len(r["samples_ms"].split()) == int(r["iterations"]) >= 2
     assert {r["conf"] for r in rows if r["timed_region"] == "pipeline"} == {"0.25"}
     assert json.loads((tmp_path / "system.json").read_text())["runs"]
