@@ -13,14 +13,10 @@ import torch
 
 
 def _perturb(model: torch.nn.Module) -> None:
+    from tests.test_model import perturb_bn
+
+    perturb_bn(model)
     gen = torch.Generator().manual_seed(0)
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            n = m.num_features
-            m.running_mean.copy_(torch.rand(n, generator=gen) * 0.2 - 0.1)
-            m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
-            m.weight.data.copy_(torch.rand(n, generator=gen) + 0.5)
-            m.bias.data.copy_(torch.rand(n, generator=gen) * 0.2 - 0.1)
     for seq in model.model[-1].cv3:  # diverse class logits around 0: NMS has work to do and scores rarely tie
         seq[-1].weight.data.copy_(torch.randn(seq[-1].weight.shape, generator=gen) * 0.5)
         seq[-1].bias.data.zero_()
