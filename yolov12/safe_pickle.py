@@ -8,6 +8,7 @@ from the file runs. Any other global (`os.system`, `builtins.eval`, ...) is refu
 from __future__ import annotations
 
 import _compat_pickle
+import io
 import pickle
 from typing import Any
 
@@ -87,6 +88,4 @@ def load(file: Any, **kwargs: Any) -> Any:
 
 
 def loads(data: bytes, **kwargs: Any) -> Any:
-    import io
-
     return Unpickler(io.BytesIO(data), **kwargs).load()
