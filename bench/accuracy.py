@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from bench import coco_eval
 from bench.coco_ids import COCO80_TO_91, is_coco80
-from bench.errors import UserError, cli
+from yolov12.cli import UserError, cli
 from bench.records import RecordWriter, new_run_id, utc_now
 from bench.system import collect, write_system_json
 from yolov12.data import ACCEPTED, DatasetError, DetectionSet, eval_loader, load_dataset

@@ -7,7 +7,7 @@ import ast
 from dataclasses import dataclass, field
 
 from baselines.names import BASELINES, FAMILIES
-from bench.errors import UserError
+from yolov12.cli import UserError
 from yolov12.model import list_models
 from yolov12.scales import OVERRIDABLE, lookup
 

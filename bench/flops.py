@@ -28,7 +28,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
 from bench.catalog import Spec, resolve
-from bench.errors import UserError, cli
+from yolov12.cli import UserError, cli
 from bench.records import RecordWriter, done_keys, new_run_id, utc_now
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ import torch
 from bench import timing
 from bench.case import KEY_FIELDS, Case
 from bench.catalog import Spec, resolve
-from bench.errors import UserError, cli
+from yolov12.cli import UserError, cli
 from bench.precision import PRECISIONS, check, fp32_mode, tf32_label
 from bench.records import RecordWriter, done_keys, new_run_id, utc_now
 from bench.system import collect, cpu_name, gpu_name, write_system_json

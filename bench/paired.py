@@ -21,7 +21,7 @@ import numpy as np
 
 from bench.case import Case
 from bench.catalog import Spec, parse_spec
-from bench.errors import UserError, cli
+from yolov12.cli import UserError, cli
 from bench.latency import add_common, check_attn, check_common, git_sha, tf32_label
 from bench.records import RecordWriter, done_keys, new_run_id, utc_now
 from bench.system import collect, cpu_name, gpu_name, write_system_json

@@ -6,7 +6,7 @@ import contextlib
 
 import torch
 
-from bench.errors import UserError
+from yolov12.cli import UserError
 
 DTYPES = {"fp32": torch.float32, "tf32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 PRECISIONS = tuple(DTYPES)

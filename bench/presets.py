@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from bench.errors import UserError, cli
+from yolov12.cli import UserError, cli
 from bench.system import device_slug
 
 log = logging.getLogger(__name__)

@@ -265,7 +265,7 @@ def train(args: argparse.Namespace, recipe: Recipe, ckpt: dict | None, command: 
     from tqdm import tqdm
 
     from bench.accuracy import open_dataset
-    from bench.errors import UserError
+    from yolov12.cli import UserError
     from yolov12 import ultralytics_adapter as ua
 
     rank, world, device = setup_distributed(parse_devices(args.device))
