@@ -1,16 +1,18 @@
-"""One latency measurement's configuration, JSON-able so a child process can run it, with its resume key."""
+"""One measurement's settings, JSON-able so a child process can run it, with its resume key."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from bench.config import Config, parse
+
 
 @dataclass(frozen=True)
 class Case:
-    model: str  # a catalog spec: `yolov12-n`, `yolov12-n:area=1`, `yolo12-n`
+    model: str  # a configuration's label, `yolov12-n`, `yolov12-n:area=1`, `yolo12-n` (bench.config)
     device: str = "cpu"
     precision: str = "fp32"
-    attn: str = "auto"  # ours only; baselines record "-"
+    attn: str = "auto"  # ours only; baselines "-"
     mode: str = "eager"  # eager | compile | cudagraph | onnxruntime
     batch: int = 1
     imgsz: int = 640
@@ -26,6 +28,9 @@ class Case:
     max_det: int = 300
     weights: str = ""
 
+    def config(self) -> Config:
+        return parse(self.model, self.attn if self.attn != "-" else None)
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -35,5 +40,5 @@ class Case:
 
 
 # Record columns that identify a finished latency row (compared as strings with done_keys).
-KEY_FIELDS = ("kind", "model", "variant", "impl", "weights", "device", "precision", "attn_asked", "mode",
+KEY_FIELDS = ("kind", "model", "overrides", "variant", "impl", "weights", "device", "precision", "attn_asked", "mode",
               "channels_last", "fused", "imgsz", "batch", "timed_region", "threads")

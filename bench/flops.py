@@ -18,18 +18,25 @@ from __future__ import annotations
 import argparse
 import collections
 import logging
+import shlex
 import sys
 import warnings
 from pathlib import Path
 
 import torch
+from fvcore.nn import FlopCountAnalysis
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
-from bench.catalog import Spec, resolve
-from yolov12.cli import UserError, cli
-from bench.records import RecordWriter, done_keys, new_run_id, utc_now
+from tqdm import tqdm
+
+from baselines.child import Worker
+from bench.config import Config, resolve
+from bench.options import check_configs, split
+from bench.records import RecordWriter, check_results_file, done_keys
+from bench.subject import build_ours
+from yolov12.cli import ArgumentParser, check_imgsz, cli
 
 log = logging.getLogger(__name__)
 PAPER_OPS = {"convolution", "_convolution", "mm", "addmm", "upsample_nearest"}
@@ -41,7 +48,8 @@ _NO_MATH = {"view", "_unsafe_view", "reshape", "permute", "transpose", "t", "exp
             "full", "arange", "unsqueeze", "squeeze", "stack", "index", "gather", "_to_copy", "lift_fresh", "new_empty",
             "as_strided", "chunk", "flatten", "fill_", "zero_", "masked_fill", "meshgrid", "lift_fresh_copy",
             "new_zeros", "new_ones", "empty_strided", "scalar_tensor", "_local_scalar_dense", "split_copy"}
-KEY_FIELDS = ("kind", "model", "variant", "impl", "weights", "imgsz", "batch")
+KEY_FIELDS = ("kind", "model", "overrides", "variant", "impl", "weights", "imgsz", "batch")
+WORKER = "bench.worker"
 
 
 class _OpRecorder(TorchDispatchMode):
@@ -89,8 +97,6 @@ def count_fvcore(forward: nn.Module, x: torch.Tensor) -> dict:
     """fvcore's FlopCountAnalysis (multiply-adds, by operator) and the ops it skipped."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from fvcore.nn import FlopCountAnalysis
-
         analysis = FlopCountAnalysis(forward, x)
         analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
         by_op = dict(analysis.by_operator())
@@ -133,83 +139,91 @@ def _ops(calls: dict) -> str:
     return " ".join(f"{k}x{v}" for k, v in sorted(calls.items(), key=lambda kv: -kv[1])) or "none"
 
 
-def ours_record(spec: Spec, imgsz: int) -> dict:
-    """Params and FLOPs of one of our models (in this process)."""
-    from bench.subject import build_ours
+class FirstTensor(nn.Module):
+    """Wraps a model whose output is a tuple (Ultralytics') so tracers see one output tensor."""
 
-    subject = build_ours(spec.name, dict(spec.overrides), attn="reference", device="cpu", dtype=torch.float32,
+    def __init__(self, model: nn.Module, first):
+        super().__init__()
+        self.model, self._first = model, first
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._first(self.model(x))
+
+
+def ours_record(config: Config, imgsz: int) -> dict:
+    """Params and FLOPs of one of our models (in this process)."""
+    subject = build_ours(config.model, dict(config.overrides), attn="reference", device="cpu", dtype=torch.float32,
                          fuse=True, channels_last=False)
     x = torch.zeros(1, 3, imgsz, imgsz)
     return {"params": subject.params, "params_fused": subject.params_fused, "attn_asked": "reference",
             "attn_observed": subject.attn_observed or "none", **accounting(subject.model, x)}
 
 
-def flops_record(spec: Spec, imgsz: int, worker=None) -> dict:
-    """A complete `flops` record for `spec` (baselines go through the child-process `worker`)."""
-    base = {"kind": "flops", "model": spec.name, "family": spec.family, "scale": spec.scale,
-            "variant": spec.variant, "impl": spec.impl, "weights": "random", "device": "cpu", "precision": "fp32",
-            "fused": True, "imgsz": imgsz, "batch": 1}
+def identity(config: Config, imgsz: int) -> dict:
+    return {"kind": "flops", "model": config.model, "overrides": config.overrides_text, "family": config.family,
+            "scale": config.scale, "variant": config.variant, "impl": config.impl, "weights": "random",
+            "device": "cpu", "precision": "fp32", "fused": True, "imgsz": imgsz, "batch": 1}
+
+
+def flops_record(config: Config, imgsz: int, worker: Worker | None = None) -> dict:
+    """A complete `flops` record for `config` (baselines go through the child-process `worker`)."""
+    base = identity(config, imgsz)
     try:
-        if spec.ours:
-            fields = ours_record(spec, imgsz)
+        if config.ours:
+            fields = ours_record(config, imgsz)
         else:
-            fields = worker.call({"op": "flops", "name": spec.name, "imgsz": imgsz})
+            fields = worker.call({"op": "flops", "name": config.model, "imgsz": imgsz})
         return {**base, **fields, "status": "ok", "validity": "ok"}
     except Exception as err:  # one model failing must not stop the table
-        log.exception("flops of %s failed", spec.label)
+        log.debug("flops of %s failed", config, exc_info=True)
         return {**base, "status": "error", "detail": f"{type(err).__name__}: {err}"[:500]}
 
 
+def run(configs: list[Config], imgsz: int, out: Path, command: str) -> int:
+    """Append a record per configuration not already in `out`. 0, 1 when a row failed (said on stderr), 130."""
+    done = done_keys(out, KEY_FIELDS)
+    todo = [c for c in configs if tuple(str(identity(c, imgsz)[k]) for k in KEY_FIELDS) not in done]
+    worker = Worker(WORKER) if any(not c.ours for c in todo) else None
+    failed = []
+    try:
+        with RecordWriter(out, command=command) as writer:
+            for config in tqdm(todo, desc="flops", unit="model"):
+                rec = flops_record(config, imgsz, worker)
+                if rec["status"] == "error":
+                    failed.append(str(config))
+                    tqdm.write(f"error: {config}: {rec['detail'][:300]}", file=sys.stderr)
+                writer.write(rec)
+    except KeyboardInterrupt:
+        print(f"interrupted; finished rows are in {out}", file=sys.stderr)
+        return 130
+    finally:
+        if worker is not None:
+            worker.close()
+    if failed:
+        print(f"{len(failed)} of {len(todo)} rows failed (error rows in {out}): {', '.join(failed)}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.flops", description=__doc__.split("\n\n")[0])
-    p.add_argument("--models", required=True, help="comma-separated names, name:key=value specs or families")
-    p.add_argument("--imgsz", type=int, default=640, help="square input size (multiple of 32), default 640")
+    p = ArgumentParser(prog="python -m bench.flops", description=__doc__.split("\n\n")[0])
+    p.add_argument("--models", required=True, help="comma list of configurations (yolov12-n, yolov12-n:area=1, "
+                                                    "yolo11-n) or families (yolov12, yolo11, rtdetr, ...)")
+    p.add_argument("--imgsz", type=int, default=640, help="square input size, a multiple of 32 (default 640)")
     p.add_argument("--out", required=True, help="records CSV (appended; finished rows are skipped on rerun)")
     return p.parse_args(argv)
 
 
 @cli
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
-    specs = resolve([m for m in args.models.split(",") if m])
-    if args.imgsz < 32 or args.imgsz % 32:
-        raise UserError(f"--imgsz must be a positive multiple of 32, got {args.imgsz}")
-    out = Path(args.out)
-    if out.exists() and out.is_dir() or not _writable_parent(out):
-        raise UserError(f"--out {out} is not a writable file path")
-    done = done_keys(out, KEY_FIELDS)
-    todo = [s for s in specs if _key(s, args.imgsz) not in done]
-    from tqdm import tqdm
-
-    from baselines.client import Worker
-
-    run_id, command = new_run_id(), " ".join(["python -m bench.flops", *(argv or sys.argv[1:])])
-    worker = Worker() if any(not s.ours for s in todo) else None
-    try:
-        with RecordWriter(out) as writer:
-            for spec in tqdm(todo, desc="flops", unit="model"):
-                rec = flops_record(spec, args.imgsz, worker)
-                writer.write({**rec, "run_id": run_id, "timestamp_utc": utc_now(), "command": command})
-    except KeyboardInterrupt:
-        print("interrupted; finished rows are kept", file=sys.stderr)
-        return 130
-    finally:
-        if worker is not None:
-            worker.close()
-    return 0
-
-
-def _key(spec: Spec, imgsz: int) -> tuple:
-    return ("flops", spec.name, spec.variant, spec.impl, "random", str(imgsz), "1")
-
-
-def _writable_parent(path: Path) -> bool:
-    import os
-
-    parent = path.resolve().parent
-    while not parent.exists():
-        parent = parent.parent
-    return os.access(parent, os.W_OK)
+    check_imgsz("--imgsz", args.imgsz)
+    configs = resolve(split(args.models))
+    check_configs(configs, [args.imgsz])
+    out = check_results_file(args.out)
+    return run(configs, args.imgsz, out, "python -m bench.flops " + shlex.join(argv))
 
 
 if __name__ == "__main__":

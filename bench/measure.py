@@ -4,16 +4,14 @@ into record fields. Shared by the parent (our models) and the baseline worker (u
 from __future__ import annotations
 
 import logging
-import resource
 from collections.abc import Callable
 
 import torch
 
-from bench import timing
+from bench import accel, onnxrt, timing
 from bench.case import Case
 from bench.inputs import letterboxed, photographs
 from bench.subject import Subject
-from bench.system import NvmlSampler
 from yolov12.postprocess import NmsConfig
 from yolov12.preprocess import letterbox as letterbox_one
 from yolov12.preprocess import to_tensor, unletterbox
@@ -34,34 +32,10 @@ def executor(subject: Subject, case: Case, x: torch.Tensor) -> Callable[[torch.T
         compiled = torch.compile(model)
         return lambda t: head(compiled(t))
     if case.mode == "cudagraph":
-        return _cuda_graph(lambda t: head(model(t)), x)
+        return accel.for_device(case.device).graph(lambda t: head(model(t)), x)
     if case.mode == "onnxruntime":
-        from bench.onnxrt import ort_executor
-
-        return ort_executor(subject, case, x)
+        return onnxrt.ort_executor(subject, case, x)
     raise ValueError(f"unknown mode {case.mode!r}")
-
-
-def _cuda_graph(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
-    """Capture fn on a static copy of x; calls copy their input in and replay (CUDA only)."""
-    static_x = x.clone()
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for _ in range(3):
-            fn(static_x)
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        static_out = fn(static_x)
-
-    def replay(t: torch.Tensor) -> torch.Tensor:
-        if t.data_ptr() != static_x.data_ptr():
-            static_x.copy_(t)
-        graph.replay()
-        return static_out
-
-    return replay
 
 
 def timed_step(subject: Subject, case: Case) -> tuple[Callable[[], object], torch.Tensor]:
@@ -92,46 +66,31 @@ def _to_device(x: torch.Tensor, case: Case, dtype: torch.dtype) -> torch.Tensor:
 
 
 def measure(subject: Subject, case: Case, observe: Callable[[torch.Tensor], str] | None = None) -> dict:
-    """Time `case` on `subject`; record fields (latency stats, peak memory, validity, attn_observed, status).
-    `observe(x)` names the attention kernels that run on the real input (ours); OOM gives status 'oom'."""
-    cuda = case.device.startswith("cuda")
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """Time `case` on `subject`; record fields (latency stats with the p50's interval, peak memory, validity,
+    attn_observed, status). `observe(x)` names the attention kernels that run on the real input (ours); OOM gives
+    status 'oom'."""
+    device = accel.for_device(case.device)
     try:
         with torch.inference_mode():
-            if cuda:
-                torch.cuda.empty_cache()
-                torch.cuda.reset_peak_memory_stats(case.device)
+            device.reset_peak()
             step, x = timed_step(subject, case)
             observed = observe(x) if observe else subject.attn_observed
             if case.mode == "onnxruntime":
                 observed = f"onnx-export({observed})"
-            with NvmlSampler(torch.device(case.device).index or 0) if cuda else _Null() as sampler:
-                samples = timing.time_loop(step, case.device, warmup=case.warmup, min_iters=case.min_iters,
+            with device.sampler() as sampler:
+                samples = timing.time_loop(step, device, warmup=case.warmup, min_iters=case.min_iters,
                                            min_time_s=case.min_time_s)
     except Exception as err:
         if not is_oom(err):
             raise
-        if cuda:
-            torch.cuda.empty_cache()
+        device.empty_cache()
         return {"status": "oom", "detail": str(err).splitlines()[0][:300], "warmup_iters": case.warmup}
     stats = timing.summarize(samples, case.batch)
-    flags = timing.spread_flags(stats) + (sampler.throttle_flags() if cuda else [])
-    if cuda:
-        peak = torch.cuda.max_memory_allocated(case.device) / 2**20
-    else:  # growth of the process's peak RSS (0 when an earlier case peaked higher)
-        peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024
-    return {**stats, "warmup_iters": case.warmup, "peak_mem_mb": round(peak, 1), "attn_observed": observed,
-            "validity": ";".join(flags) or "ok", "status": "ok",
-            "detail": _nvml_detail(sampler.summary()) if cuda else ""}
+    flags = timing.spread_flags(stats) + sampler.throttle_flags()
+    return {**stats, "warmup_iters": case.warmup, "peak_mem_mb": round(device.peak_mb(), 1),
+            "attn_observed": observed, "validity": ";".join(flags) or "ok", "status": "ok",
+            "detail": _nvml_detail(sampler.summary())}
 
 
 def _nvml_detail(summary: dict) -> str:
     return ";".join(f"{k}={v}" for k, v in summary.items() if k != "throttle")
-
-
-class _Null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None

@@ -1,145 +1,182 @@
 """Paired comparison: two configurations interleaved in rounds in ONE child process, reported as the median of
-per-round latency ratios A/B with its spread. Single absolute times on a noisy machine are not evidence; a ratio
-measured alternately in the same process, same thread pool and same allocator is.
+per-round latency ratios A/B with its 95% bootstrap interval. Single absolute times on a noisy machine are not
+evidence; a ratio measured alternately in the same process, same thread pool and same allocator is.
 
     python -m bench.paired yolov12-n@reference yolo12-n --imgsz 320 --rounds 10 --out paired.csv
-    python -m bench.latency --pair yolov12-n@sdpa yolov12-n@reference --out paired.csv
 
-A configuration is `model[:key=value,...][@attn]`: `yolov12-n@reference` (ours, reference attention),
-`yolov12-n:area=1` (area attention off), `yolov12-n@flash-attn` (CUDA), `yolo12-n` (Ultralytics' YOLO12).
-Fairness: both sides run in the same fresh `baselines.worker` process (ultralytics imported there for both), in
-alternating order per round (A,B then B,A), each round a short warm-up plus `--round-iters` timed iterations;
-the round's p50 of A over the round's p50 of B is one ratio.
+A configuration is `model[:key=value,...][@attn]` (bench.config): `yolov12-n@reference` (ours, reference
+attention), `yolov12-n:area=1` (area attention off), `yolov12-n@flash-attn` (CUDA), `yolo12-n` (Ultralytics' YOLO12).
+Design: both sides run in the same fresh `bench.worker` process (ultralytics imported there for both), in
+alternating order per round (A,B then B,A), each round a short warm-up plus `--round-iters` timed iterations; the
+round's p50 of A over the round's p50 of B is one ratio. Rounds far outside the rest (the machine was disturbed)
+are re-measured before the record is written; the record says how many, and flags any that remain.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
+from dataclasses import dataclass
 
 import numpy as np
+from tqdm import tqdm
 
+from baselines.child import Worker, WorkerError
+from bench import stats
 from bench.case import Case
-from bench.catalog import Spec, parse_spec
-from yolov12.cli import UserError, cli
-from bench.latency import add_common, check_attn, check_common, git_sha, tf32_label
-from bench.records import RecordWriter, done_keys, new_run_id, utc_now
-from bench.system import collect, cpu_name, gpu_name, write_system_json
+from bench.config import Config, parse
+from bench.options import Common, add_common, check_attn, check_common, check_configs, check_mode
+from bench.precision import tf32_label
+from bench.records import RecordWriter, done_keys
+from bench.system import collect, write_system_json
+from yolov12.cli import ArgumentParser, UserError, check_range, cli
 
 KEY_FIELDS = ("kind", "pair_a", "pair_b", "device", "precision", "imgsz", "batch", "timed_region", "threads",
-              "fused", "channels_last")
+              "fused", "channels_last", "mode")
+WORKER = "bench.worker"
 
 
-def parse_config(text: str) -> tuple[Spec, str]:
-    """`yolov12-n:area=1@sdpa` -> (spec, attn); baselines take no @attn."""
-    model, _, attn = text.partition("@")
-    spec = parse_spec(model)
-    if attn and not spec.ours:
-        raise UserError(f"{text}: an attention backend (@{attn}) applies to our models only")
-    return spec, (attn or "auto") if spec.ours else "-"
+@dataclass(frozen=True)
+class Pair:
+    """One paired design: two cases that differ only in their configuration, and how many rounds to run."""
+
+    a: Case
+    b: Case
+    rounds: int = 10
+    iters: int = 5
+    warmup: int = 1
+
+    @property
+    def label(self) -> str:
+        return f"{self.a.config()} vs {self.b.config()}"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.paired", description=__doc__.split("\n\n")[0])
-    p.add_argument("pair_pos", nargs="*", metavar="A B", help="the two configurations (or --pair A B)")
-    p.add_argument("--pair", nargs=2, metavar=("A", "B"))
-    p.add_argument("--rounds", type=int, default=10, help="interleaved rounds (default 10)")
+    p = ArgumentParser(prog="python -m bench.paired", description=__doc__.split("\n\n")[0])
+    p.add_argument("pair", nargs=2, metavar="CONFIG", help="the two configurations A B (ratio is A/B)")
+    p.add_argument("--rounds", type=int, default=10, help="interleaved rounds, 4..1000 (default 10)")
     p.add_argument("--round-iters", type=int, default=None, help="timed iterations per side per round "
                                                                  "(default 5 cpu / 50 cuda)")
-    p.add_argument("--models", help=argparse.SUPPRESS)
-    p.add_argument("--attn", help=argparse.SUPPRESS)
     p.add_argument("--mode", default="eager", help="execution mode for both sides (eager, compile, cudagraph)")
     add_common(p)
     return p.parse_args(argv)
 
 
-def ratio_stats(a: list[float], b: list[float]) -> dict:
-    """Per-round p50s of A and B -> ratio fields of the record."""
-    r = np.asarray(a) / np.asarray(b)
-    q25, q50, q75 = np.percentile(r, [25, 50, 75])
-    return {"rounds": len(r), "ratio_p50": round(float(q50), 4), "ratio_min": round(float(r.min()), 4),
-            "ratio_max": round(float(r.max()), 4), "ratio_iqr": round(float(q75 - q25), 4)}
+def record_fields(pair: Pair, device_name: str) -> dict:
+    """What the paired record says about the design before it runs."""
+    a, b = pair.a.config(), pair.b.config()
+    case = pair.a
+    return {"kind": "paired", "pair_a": str(a), "pair_b": str(b), "model": a.model, "overrides": a.overrides_text,
+            "family": a.family, "scale": a.scale, "variant": a.variant, "impl": a.impl, "attn_asked": a.attn,
+            "b_model": b.model, "b_overrides": b.overrides_text, "b_impl": b.impl, "b_attn_asked": b.attn,
+            "weights": "random", "device": case.device, "device_name": device_name, "precision": case.precision,
+            "tf32": tf32_label(case.precision, case.device), "mode": case.mode,
+            "channels_last": case.channels_last, "fused": case.fused, "imgsz": case.imgsz, "batch": case.batch,
+            "timed_region": case.timed, "threads": case.threads, "iterations": pair.iters,
+            "warmup_iters": pair.warmup,
+            "design": f"interleaved, order alternating per round, one process; {pair.iters} timed iterations per "
+                      f"side per round after {pair.warmup} warm-up"}
 
 
-def run_pair(a: Case, b: Case, rounds: int, iters: int, warmup: int) -> dict:
-    """Interleave A and B in one worker; return per-round p50s and what each side observed."""
-    from baselines.client import Worker
+def measure_pair(pair: Pair, worker: Worker) -> dict:
+    """Run the interleaved rounds in `worker` (re-measuring disturbed rounds); the record's outcome fields."""
+    info = {k: worker.call({"op": "prepare", "key": k, "case": c.to_dict()}) for k, c in (("a", pair.a),
+                                                                                           ("b", pair.b))}
 
-    p50 = {"a": [], "b": []}
-    with Worker() as worker:
-        info = {k: worker.call({"op": "prepare", "key": k, "case": c.to_dict()}) for k, c in (("a", a), ("b", b))}
-        for r in range(rounds):
-            for key in ("a", "b") if r % 2 == 0 else ("b", "a"):
-                samples = worker.call({"op": "round", "key": key, "iters": iters, "warmup": warmup})
-                p50[key].append(float(np.median(samples)))
-    return {"p50": p50, "info": info}
+    def one_round(i: int) -> tuple[float, float]:
+        p50 = {}
+        for key in ("a", "b") if i % 2 == 0 else ("b", "a"):
+            samples = worker.call({"op": "round", "key": key, "iters": pair.iters, "warmup": pair.warmup})
+            p50[key] = float(np.median(samples))
+        return p50["a"], p50["b"]
+
+    try:
+        result = stats.measure_rounds(one_round, pair.rounds, max_remeasure=pair.rounds)
+    finally:
+        for key in ("a", "b"):
+            worker.call({"op": "release", "key": key})
+    return outcome(result, info)
+
+
+def outcome(result: stats.RoundsResult, info: dict) -> dict:
+    a = [x for x, _ in result.pairs]
+    b = [y for _, y in result.pairs]
+    s = stats.ratio_summary(a, b)
+    flags = (["disturbed-rounds"] if result.disturbed_left else []) + (["few-rounds"] if s.rounds < 5 else [])
+    return {"rounds": s.rounds, "ratio_p50": round(s.p50, 4), "ratio_ci_low": round(s.ci_low, 4),
+            "ratio_ci_high": round(s.ci_high, 4), "ratio_min": round(s.min, 4), "ratio_max": round(s.max, 4),
+            "ratio_iqr": round(s.iqr, 4), "rounds_remeasured": result.remeasured, "status": "ok",
+            "validity": ";".join(flags) or "ok",
+            "attn_observed": info["a"]["attn_observed"], "latency_p50_ms": round(float(np.median(a)), 4),
+            "samples_ms": " ".join(f"{x:.4g}/{y:.4g}" for x, y in zip(a, b, strict=True)),
+            "detail": f"a_p50_ms={np.median(a):.4g};b_p50_ms={np.median(b):.4g};"
+                      f"b_attn_observed={info['b']['attn_observed']};samples_ms=per-round p50 a/b"}
+
+
+def run_pairs(pairs: list[Pair], out, command: str, device_name: str) -> int:
+    """Measure each pair not already in `out` (one worker per pair, so neither side inherits the other's state)
+    and append its record. Returns 0, 1 when a pair failed (said on stderr), 130 on Ctrl-C."""
+    done = done_keys(out, KEY_FIELDS)
+    todo = [p for p in pairs if tuple(str(record_fields(p, device_name)[k]) for k in KEY_FIELDS) not in done]
+    if len(todo) < len(pairs):
+        print(f"{len(pairs) - len(todo)} of {len(pairs)} pairs already in {out}; running the other {len(todo)}",
+              file=sys.stderr)
+    if not todo:
+        return 0
+    failed = []
+    try:
+        with RecordWriter(out, command=command) as writer:
+            write_system_json(out, writer.run_id, collect(todo[0].a.device, todo[0].a.threads, command))
+            for pair in tqdm(todo, desc="paired", unit="pair"):
+                try:
+                    with Worker(WORKER) as worker:
+                        fields = measure_pair(pair, worker)
+                except WorkerError as err:
+                    fields = {"status": "oom" if err.oom else "error", "detail": str(err)[:500]}
+                    if not err.oom:
+                        failed.append(pair.label)
+                        tqdm.write(f"error: {pair.label}: {str(err)[:300]}", file=sys.stderr)
+                writer.write({**record_fields(pair, device_name), **fields})
+    except KeyboardInterrupt:
+        print(f"interrupted; finished pairs are in {out}", file=sys.stderr)
+        return 130
+    if failed:
+        print(f"{len(failed)} of {len(todo)} pairs failed (error rows in {out}): {', '.join(failed)}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def plan(args: argparse.Namespace) -> tuple[Pair, Common]:
+    """The validated request (nothing built or written yet)."""
+    common = check_common(args)
+    check_range("--rounds", args.rounds, 4, 1000, integer=True)
+    if args.round_iters is not None:
+        check_range("--round-iters", args.round_iters, 1, 100_000, integer=True)
+    if len(common.precisions) != 1 or len(common.batches) != 1 or len(common.sizes) != 1 or len(common.timed) != 1:
+        raise UserError("a paired design takes one --precision, --batch, --imgsz and --timed")
+    check_mode(args.mode, common.device)
+    if args.mode == "onnxruntime":
+        raise UserError("paired --mode accepts eager, compile, cudagraph (CUDA)")
+    configs = [parse(t) for t in args.pair]
+    check_configs(configs, common.sizes)
+    for config in configs:
+        if config.ours:
+            check_attn([config.attn], common.device, common.precisions)
+    cuda = common.device.startswith("cuda")
+    base = dict(device=common.device, precision=common.precisions[0], batch=common.batches[0],
+                imgsz=common.sizes[0], timed=common.timed[0], channels_last=args.channels_last, fused=args.fuse,
+                threads=common.threads, conf=args.conf, iou=args.iou, max_det=args.max_det, mode=args.mode)
+    a, b = (Case(model=c.label, attn=c.attn, **base) for c in configs)
+    return Pair(a, b, args.rounds, args.round_iters or (50 if cuda else 5), 3 if cuda else 1), common
 
 
 @cli
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
-    pair = args.pair or args.pair_pos
-    if not pair or len(pair) != 2:
-        raise UserError("give exactly two configurations: A B (or --pair A B)")
-    if args.rounds < 2:
-        raise UserError(f"--rounds must be >= 2, got {args.rounds}")
-    common = check_common(args)
-    if len(common["precisions"]) != 1 or len(common["batches"]) != 1 or len(common["sizes"]) != 1 \
-            or len(common["timed"]) != 1:
-        raise UserError("paired mode takes one --precision, --batch, --imgsz and --timed")
-    if args.mode not in ("eager", "compile", "cudagraph"):
-        raise UserError(f"paired --mode must be eager, compile or cudagraph, got {args.mode!r}")
-    if args.mode == "cudagraph" and not common["device"].startswith("cuda"):
-        raise UserError("cudagraph mode needs CUDA")
-    (spec_a, attn_a), (spec_b, attn_b) = parse_config(pair[0]), parse_config(pair[1])
-    for spec, attn in ((spec_a, attn_a), (spec_b, attn_b)):
-        if spec.ours:
-            check_attn([attn], common["device"], common["precisions"])
-    device = common["device"]
-    iters = args.round_iters or (50 if device.startswith("cuda") else 5)
-    warmup = 3 if device.startswith("cuda") else 1
-    base = dict(device=device, precision=common["precisions"][0], batch=common["batches"][0],
-                imgsz=common["sizes"][0], timed=common["timed"][0], channels_last=args.channels_last,
-                fused=args.fuse, threads=common["threads"], conf=args.conf, iou=args.iou, max_det=args.max_det,
-                mode=args.mode)
-    case_a = Case(model=spec_a.label, attn=attn_a, **base)
-    case_b = Case(model=spec_b.label, attn=attn_b, **base)
-    device_name = gpu_name(device) if device.startswith("cuda") else cpu_name()
-    record = {"kind": "paired", "pair_a": pair[0], "pair_b": pair[1], "model": spec_a.name, "family": spec_a.family,
-              "scale": spec_a.scale, "variant": spec_a.variant, "impl": f"{spec_a.impl}|{spec_b.impl}",
-              "weights": "random", "device": device, "device_name": device_name, "precision": base["precision"],
-              "tf32": tf32_label(base["precision"], device), "attn_asked": f"{attn_a}|{attn_b}", "mode": args.mode,
-              "channels_last": args.channels_last, "fused": args.fuse, "imgsz": base["imgsz"],
-              "batch": base["batch"], "timed_region": base["timed"], "threads": common["threads"],
-              "iterations": iters, "warmup_iters": warmup}
-    out = common["out"]
-    if tuple(str(record[k]) for k in KEY_FIELDS) in done_keys(out, KEY_FIELDS):
-        print(f"paired row {pair[0]} vs {pair[1]} already in {out}; skipped", file=sys.stderr)
-        return 0
-    command = "python -m bench.paired " + " ".join(argv)
-    run_id = new_run_id()
-    write_system_json(out, run_id, collect(device, common["threads"], command))
-    try:
-        result = run_pair(case_a, case_b, args.rounds, iters, warmup)
-        a, b = result["p50"]["a"], result["p50"]["b"]
-        fields = {**ratio_stats(a, b), "status": "ok", "validity": "ok" if len(a) >= 5 else "few-rounds",
-                  "attn_observed": f"{result['info']['a']['attn_observed']}|{result['info']['b']['attn_observed']}",
-                  "latency_p50_ms": round(float(np.median(a)), 4), "samples_ms": " ".join(
-                      f"{x:.4g}/{y:.4g}" for x, y in zip(a, b, strict=True)),
-                  "detail": f"a_p50_ms={np.median(a):.4g};b_p50_ms={np.median(b):.4g};samples_ms=per-round p50 a/b"}
-    except KeyboardInterrupt:
-        print("interrupted; nothing written for this pair", file=sys.stderr)
-        return 130
-    except Exception as err:
-        from baselines.client import WorkerError
-
-        oom = isinstance(err, WorkerError) and err.oom
-        fields = {"status": "oom" if oom else "error", "detail": f"{type(err).__name__}: {err}"[:500]}
-    with RecordWriter(out) as writer:
-        writer.write({**record, **fields, "run_id": run_id, "timestamp_utc": utc_now(), "command": command,
-                      "suite_git_sha": git_sha()})
-    return 0
+    argv = sys.argv[1:] if argv is None else list(argv)
+    pair, common = plan(parse_args(argv))
+    return run_pairs([pair], common.out, "python -m bench.paired " + shlex.join(argv), common.device_name)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,20 @@
 """What a measurement runs: a model ready on its device and dtype, plus the two adapters the timed regions need
-(model output -> detection tensor, detection tensor -> per-image boxes). Built here for our models; baselines
-build theirs in the child process (baselines.build)."""
+(model output -> detection tensor, detection tensor -> per-image boxes). Built here for our models; baselines are
+built by `bench.worker` in the child process, which passes its builder to `subject_for`."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
+from bench.precision import DTYPES
+from yolov12.model import create_model
 from yolov12.postprocess import NmsConfig, nms
+from yolov12.weights import load_model, sha256
 
 
 @dataclass
@@ -34,20 +38,15 @@ def build_ours(name: str, overrides: dict, *, attn: str, device: str, dtype: tor
                channels_last: bool, weights: str | None = None) -> Subject:
     """Our YOLOv12 `name` (random weights unless `weights` is a file), fused if asked, on `device` in `dtype`.
     Raises yolov12.attention.AttentionUnavailable if backend `attn` cannot run there."""
-    from yolov12.model import create_model
-
     if weights:
-        from yolov12.weights import load_model, sha256
-
-        model = load_model(weights, attn=attn)
-        digest = sha256(weights)
+        model, digest = load_model(weights, attn=attn), sha256(weights)
     else:
         model, digest = create_model(name, attn=attn, **overrides), ""
     model.eval()
     params = n_params(model)
     if fuse:
         model.fuse()
-    fused_params = n_params(model) if fuse else n_params(_fused_copy(model))
+    fused_params = n_params(model) if fuse else n_params(copy.deepcopy(model).fuse())
     model = model.to(device=device, dtype=dtype)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -57,22 +56,15 @@ def build_ours(name: str, overrides: dict, *, attn: str, device: str, dtype: tor
                    params_fused=fused_params, weights=weights or "random", weights_sha256=digest)
 
 
-def _fused_copy(model: nn.Module) -> nn.Module:
-    import copy
-
-    return copy.deepcopy(model).fuse()
-
-
-def subject_for(case, spec) -> tuple[Subject, object]:
-    """(Subject, observe) for a Case: ours in this process, a baseline through ultralytics (so call this for a
-    baseline only inside the child worker). `observe(x)` names the attention kernels that ran on x."""
-    from bench.precision import DTYPES
-
-    dtype = DTYPES[case.precision]
-    if spec.ours:
-        subject = build_ours(spec.name, dict(spec.overrides), attn=case.attn, device=case.device, dtype=dtype,
-                             fuse=case.fused, channels_last=case.channels_last, weights=case.weights or None)
-        return subject, lambda x: ",".join(subject.model.observed_kernels(x)) or "none"
-    from baselines.build import baseline_subject
-
-    return baseline_subject(spec.name, case), None
+def subject_for(case, build_baseline: Callable[[object], Subject] | None = None) -> tuple[Subject, object]:
+    """(Subject, observe) for a Case: ours built here; a baseline by `build_baseline(case)` (the child worker's,
+    which imports ultralytics). `observe(x)` names the attention kernels that ran on x (None for baselines)."""
+    config = case.config()
+    if not config.ours:
+        if build_baseline is None:
+            raise ValueError(f"{config.model} is a baseline: build it in the child worker (bench.worker)")
+        return build_baseline(case), None
+    subject = build_ours(config.model, dict(config.overrides), attn=config.attn, device=case.device,
+                         dtype=DTYPES[case.precision], fuse=case.fused, channels_last=case.channels_last,
+                         weights=case.weights or None)
+    return subject, lambda x: ",".join(subject.model.observed_kernels(x)) or "none"

@@ -9,7 +9,6 @@ import os
 import platform
 import re
 import sys
-import threading
 from pathlib import Path
 
 import torch
@@ -103,72 +102,6 @@ def nvml_identity(index: int) -> dict:
 
 def _str(x) -> str:
     return x.decode() if isinstance(x, bytes) else str(x)
-
-
-# Clock-event reasons that mean the GPU slowed down for power or heat (NVML bit masks, stable across versions).
-_THROTTLE_BITS = {0x4: "sw-power-cap", 0x8: "hw-slowdown", 0x20: "sw-thermal", 0x40: "hw-thermal",
-                  0x80: "hw-power-brake"}
-
-
-class NvmlSampler:
-    """Samples SM clock, memory clock, power, temperature and throttle reasons of one GPU in a thread while a
-    measurement runs (`with NvmlSampler(0) as s: ...; s.summary()`). A no-op without NVML."""
-
-    def __init__(self, index: int, period_s: float = 0.1):
-        self.index, self.period_s = index, period_s
-        self.samples: list[dict] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> NvmlSampler:
-        try:
-            import pynvml
-
-            pynvml.nvmlInit()
-            self._nvml, self._h = pynvml, pynvml.nvmlDeviceGetHandleByIndex(self.index)
-        except Exception:
-            return self
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        n, h = self._nvml, self._h
-        while not self._stop.is_set():
-            try:
-                self.samples.append({
-                    "sm_mhz": n.nvmlDeviceGetClockInfo(h, n.NVML_CLOCK_SM),
-                    "mem_mhz": n.nvmlDeviceGetClockInfo(h, n.NVML_CLOCK_MEM),
-                    "power_w": n.nvmlDeviceGetPowerUsage(h) / 1e3,
-                    "temp_c": n.nvmlDeviceGetTemperature(h, n.NVML_TEMPERATURE_GPU),
-                    "reasons": n.nvmlDeviceGetCurrentClocksEventReasons(h)
-                    if hasattr(n, "nvmlDeviceGetCurrentClocksEventReasons")
-                    else n.nvmlDeviceGetCurrentClocksThrottleReasons(h),
-                })
-            except Exception:
-                return
-            self._stop.wait(self.period_s)
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def throttle_flags(self) -> list[str]:
-        bits = 0
-        for s in self.samples:
-            bits |= s["reasons"]
-        return [f"throttled:{name}" for bit, name in _THROTTLE_BITS.items() if bits & bit]
-
-    def summary(self) -> dict:
-        if not self.samples:
-            return {}
-        out = {"nvml_samples": len(self.samples)}
-        for key in ("sm_mhz", "mem_mhz", "power_w", "temp_c"):
-            values = [s[key] for s in self.samples]
-            out[f"{key}_min"], out[f"{key}_max"] = min(values), max(values)
-        out["throttle"] = ";".join(self.throttle_flags())
-        return out
 
 
 def write_system_json(csv_path: str | Path, run_id: str, info: dict) -> Path:

@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import torch
+
+from bench.accel import Cpu, Cuda
 
 CPU_DEFAULTS = {"warmup": 5, "min_iters": 20, "min_time_s": 3.0}
 GPU_DEFAULTS = {"warmup": 25, "min_iters": 100, "min_time_s": 2.0}
@@ -18,31 +19,19 @@ def defaults(device: str) -> dict:
     return dict(GPU_DEFAULTS if device.startswith("cuda") else CPU_DEFAULTS)
 
 
-def time_loop(step: Callable[[], object], device: str, *, warmup: int, min_iters: int, min_time_s: float,
+def time_loop(step: Callable[[], object], accel: Cpu | Cuda, *, warmup: int, min_iters: int, min_time_s: float,
               max_iters: int = 100_000) -> list[float]:
     """Run `step` `warmup` times, then time it until >= min_iters samples AND >= min_time_s elapsed.
 
-    Returns per-iteration latencies in ms. On CUDA each sample comes from CUDA events around the step,
-    synchronised after it (so queued work of the previous step never leaks into the next sample)."""
-    cuda = device.startswith("cuda")
+    Returns per-iteration latencies in ms, each taken by `accel.time_ms` (CUDA events synchronised after the step
+    on a GPU, so queued work of one step never leaks into the next sample; perf_counter on the host)."""
     for _ in range(warmup):
         step()
-    if cuda:
-        torch.cuda.synchronize(device)
+    accel.synchronize()
     samples: list[float] = []
     start = time.perf_counter()
     while len(samples) < max_iters and (len(samples) < min_iters or time.perf_counter() - start < min_time_s):
-        if cuda:
-            begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            begin.record()
-            step()
-            end.record()
-            end.synchronize()
-            samples.append(begin.elapsed_time(end))
-        else:
-            t0 = time.perf_counter()
-            step()
-            samples.append((time.perf_counter() - t0) * 1e3)
+        samples.append(accel.time_ms(step))
     return samples
 
 

@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture(scope="session")
 def offline_env(tmp_path_factory) -> dict[str, str]:
     """Environment variables that keep ultralytics offline with a fresh config dir and font (set for children)."""
-    from baselines.offline import prepare
+    from yolov12.offline import prepare
 
     env = prepare(tmp_path_factory.mktemp("offline"))
     old = {k: os.environ.get(k) for k in env}

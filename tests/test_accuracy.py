@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 import torch
 
-from bench import accuracy, coco_eval
+from bench import accuracy
+from yolov12 import evaluate as coco_eval
 from bench.records import read_records
 from yolov12.data import load_dataset
 from yolov12.data.synth import SynthConfig, generate
@@ -204,7 +205,7 @@ def test_same_json_as_ultralytics_validator(tmp_path_factory):
     """Ultralytics' DetectionValidator (rect=False: square letterbox, multi-label NMS, conf 0.001, IoU 0.7, 300)
     and bench.accuracy on the same weights and images write the same detections. imgsz equals the images' long
     side, so neither pipeline resizes (Ultralytics resizes with ceil() before its letterbox, ours rounds)."""
-    from baselines.offline import prepare
+    from yolov12.offline import prepare
 
     root = tmp_path_factory.mktemp("ultra")
     generate(root / "data", 2, 6, seed=5, cfg=SynthConfig(imgsz=160))

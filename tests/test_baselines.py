@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from baselines.names import BASELINES, FAMILIES, lookup
-from baselines.offline import prepare
+from yolov12.offline import prepare
 from baselines.post import rtdetr_rows, topk_rows
 from yolov12.postprocess import NmsConfig
 

@@ -30,7 +30,7 @@ def _layers(row: Scale, nc: int, backend: str) -> list[nn.Module]:
         return max(round(n * row.depth), 1)
 
     def a2c2f(c1: int, c2: int, n: int, stage: int | None) -> A2C2f:
-        attn = stage is not None and row.attn[stage]
+        attn = stage is not None and row.attn_stages[stage]
         return A2C2f(c1, c2, reps(n), a2=attn, area=row.area[stage] if attn else 1, residual=row.residual,
                      mlp_ratio=row.mlp_ratio, layer_scale=row.layer_scale, pe_kernel=row.pe_kernel,
                      split_qkv=row.split_qkv, proj=row.proj, backend=backend)
@@ -136,11 +136,9 @@ def list_models() -> list[str]:
 
 
 def create_model(name: str, *, attn: str = "auto", nc: int = 80, **overrides) -> YOLOv12:
-    """Build `name` with random weights. Overrides (for the paper's ablations): attn=(bool, bool) per stage,
+    """Build `name` with random weights. Overrides (for the paper's ablations): attn_stages=(bool, bool) per stage,
     area=(int, int), mlp_ratio, pe_kernel, residual, layer_scale, proj ('conv-bn', 'linear-ln', 'linear-bn',
-    'conv-ln'). `attn` (the keyword) is the attention backend; use `attn_stages` for attention on/off."""
-    if "attn_stages" in overrides:
-        overrides["attn"] = overrides.pop("attn_stages")
+    'conv-ln'); ValueError naming what is accepted for a bad one. `attn` is the attention backend."""
     return YOLOv12(with_overrides(lookup(name), **overrides), nc=nc, attn=attn)
 
 
@@ -148,6 +146,9 @@ def build_from_config(config: dict, attn: str = "auto") -> YOLOv12:
     """Rebuild a model from `YOLOv12.config`."""
     row = dict(config["row"])
     row["variant"], row["proj"] = Variant(row["variant"]), Proj(row["proj"])
-    row["attn"], row["area"], row["stem_groups"] = (tuple(row[k]) for k in ("attn", "area", "stem_groups"))
+    if "attn" in row:  # files written before the per-stage flag was renamed
+        row["attn_stages"] = row.pop("attn")
+    row["attn_stages"], row["area"], row["stem_groups"] = (tuple(row[k]) for k in ("attn_stages", "area",
+                                                                                   "stem_groups"))
     names = {int(k): v for k, v in config.get("names", {}).items()} or None
     return YOLOv12(Scale(**row), nc=int(config["nc"]), attn=attn, names=names)

@@ -29,7 +29,8 @@ class Proj(str, Enum):
 class Scale:
     """Every knob that depends on (variant, scale).
 
-    depth/width/max_channels scale the base layer spec as in the YAML files; `attn` and `area` are per
+    depth/width/max_channels scale the base layer spec as in the YAML files; `attn_stages` (attention on/off)
+    and `area` are per
     attention stage (backbone layers 6 and 8); `expected_*` are the figures the build must reproduce.
     """
 
@@ -45,7 +46,7 @@ class Scale:
     pe_kernel: int  # position-perceiver depthwise kernel
     split_qkv: bool  # turbo: separate `qk` and `v` projections instead of one interleaved `qkv`
     stem_groups: tuple[int, int]  # groups of the convs in layers 1 and 3
-    attn: tuple[bool, bool] = (True, True)
+    attn_stages: tuple[bool, bool] = (True, True)
     area: tuple[int, int] = (4, 1)
     proj: Proj = Proj.CONV_BN
     expected_params: int | None = None
@@ -86,7 +87,18 @@ SCALES: dict[tuple[Variant, str], Scale] = {
     for s in _GEOMETRY
 }
 
-OVERRIDABLE = ("attn", "area", "mlp_ratio", "pe_kernel", "residual", "layer_scale", "proj")
+OVERRIDABLE = ("attn_stages", "area", "mlp_ratio", "pe_kernel", "residual", "layer_scale", "proj")
+# What each override accepts, for validation and for messages.
+ACCEPTED = {
+    "attn_stages": "a pair of booleans, e.g. (True, False)",
+    "area": "an integer 1..16 or a pair of them (areas per attention stage)",
+    "mlp_ratio": "a number in (0, 8]",
+    "pe_kernel": "an odd integer 1..15",
+    "residual": "a boolean",
+    "layer_scale": "a number in (0, 10]",
+    "proj": "one of " + ", ".join(p.value for p in Proj),
+}
+ATTENTION_STRIDES = (16, 32)  # input pixels per feature-map pixel at the two attention stages (layers 6 and 8)
 
 
 def model_name(row: Scale) -> str:
@@ -101,17 +113,54 @@ def lookup(name: str) -> Scale:
     raise ValueError(f"unknown model {name!r}; accepted: {', '.join(model_name(r) for r in SCALES.values())}")
 
 
+def _pair(value: object, kind: type) -> tuple | None:
+    pair = tuple(value) if isinstance(value, (list, tuple)) else (value, value)
+    ok = len(pair) == 2 and all(isinstance(v, kind) and (kind is not int or not isinstance(v, bool)) for v in pair)
+    return pair if ok else None
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_override(key: str, value: object) -> object:
+    """The canonical value of override `key` (pairs as tuples, proj as Proj); ValueError naming what is accepted."""
+    out: object = None
+    if key == "attn_stages":
+        out = _pair(value, bool)
+    elif key == "area":
+        out = _pair(value, int)
+        out = out if out and all(1 <= a <= 16 for a in out) else None
+    elif key == "mlp_ratio":
+        out = float(value) if _number(value) and 0 < value <= 8 else None
+    elif key == "pe_kernel":
+        out = value if isinstance(value, int) and not isinstance(value, bool) and value in range(1, 16, 2) else None
+    elif key == "residual":
+        out = value if isinstance(value, bool) else None
+    elif key == "layer_scale":
+        out = float(value) if _number(value) and 0 < value <= 10 else None
+    elif key == "proj":
+        out = Proj(value) if value in {p.value for p in Proj} or isinstance(value, Proj) else None
+    else:
+        raise ValueError(f"unknown override {key!r}; accepted: {', '.join(OVERRIDABLE)}")
+    if out is None:
+        raise ValueError(f"override {key}={value!r} is not valid; accepted: {ACCEPTED[key]}")
+    return out
+
+
+def check_input(row: Scale, height: int, width: int) -> None:
+    """ValueError unless an input of height x width splits into `row.area` areas at both attention stages."""
+    for stride, area, on in zip(ATTENTION_STRIDES, row.area, row.attn_stages, strict=True):
+        if on and ((height // stride) * (width // stride)) % area:
+            raise ValueError(f"area={area} does not divide the {height // stride}x{width // stride} feature map of "
+                             f"a {height}x{width} input; accepted: sizes whose stride-{stride} map splits into "
+                             f"{area} areas")
+
+
 def with_overrides(row: Scale, **overrides) -> Scale:
-    """A copy of `row` with knobs changed; the expected figures are dropped once the graph differs."""
-    unknown = set(overrides) - set(OVERRIDABLE)
-    if unknown:
-        raise ValueError(f"unknown override(s) {sorted(unknown)}; accepted: {', '.join(OVERRIDABLE)}")
-    values = {k: v for k, v in overrides.items() if v is not None}
-    if "proj" in values:
-        values["proj"] = Proj(values["proj"])
-    for key in ("attn", "area"):
-        if key in values and not isinstance(values[key], tuple):
-            values[key] = tuple(values[key]) if isinstance(values[key], list) else (values[key], values[key])
+    """A copy of `row` with knobs changed (validated by `check_override`); the expected figures are dropped once
+    the graph differs."""
+    values = {k: check_override(k, v) for k, v in overrides.items() if v is not None}
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
     if not changed:
         return row

@@ -31,6 +31,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from yolov12 import evaluate
+from yolov12.cli import UserError
 from yolov12.checkpoint import copy_atomic, load_checkpoint, restore_rng, rng_state, save_checkpoint
 from yolov12.model import YOLOv12, create_model, list_models
 from yolov12.recipe import Recipe, default_recipe, with_overrides
@@ -227,14 +229,12 @@ class Ema:
 def evaluate(model: YOLOv12, val, imgsz: int, batch: int, device: torch.device) -> dict[str, float]:
     """COCO mAP50 and mAP50-95 of `model` on `val` (a yolov12.data DetectionSet) with the suite's one protocol:
     the shared letterbox at `imgsz`, NmsConfig.val() (conf 0.001, IoU 0.7, 300 detections), pycocotools."""
-    from bench import coco_eval
-    from bench.accuracy import detect
     from yolov12.postprocess import NmsConfig, nms
 
     model.eval()
-    dets = detect(model, lambda y: y, nms, val, imgsz=imgsz, batch=batch, device=str(device), dtype=torch.float32,
+    dets = evaluate.detect(model, lambda y: y, nms, val, imgsz=imgsz, batch=batch, device=str(device), dtype=torch.float32,
                   cfg=NmsConfig.val())
-    m = coco_eval.evaluate(val.coco_gt, dets)
+    m = evaluate.evaluate(val.coco_gt, dets)
     return {"map50": m["map50"], "map50_95": m["map50_95"]}
 
 
@@ -264,9 +264,7 @@ def train(args: argparse.Namespace, recipe: Recipe, ckpt: dict | None, command: 
     """Run (or resume) a training; returns the output folder. Raises NonFiniteLossError on a NaN/inf loss."""
     from tqdm import tqdm
 
-    from bench.accuracy import open_dataset
-    from yolov12.cli import UserError
-    from yolov12 import ultralytics_adapter as ua
+    from yolov12 import ultralytics_adapter as ua  # imports ultralytics: only the trainer's data pipeline and loss
 
     rank, world, device = setup_distributed(parse_devices(args.device))
     main = rank == 0
@@ -285,7 +283,7 @@ def train(args: argparse.Namespace, recipe: Recipe, ckpt: dict | None, command: 
     with (_rank0_first(world, main)):  # rank 0 writes the label caches, the others then read them
         train_set = ua.build_dataset(data, "train", recipe, train=True, batch=recipe.batch // world)
     try:
-        val_set = open_dataset(str(args.data), "val") if main else None
+        val_set = evaluate.open_dataset(str(args.data), "val") if main else None
     except UserError as e:
         raise ValueError(str(e)) from None
     loader = make_loader(train_set, recipe.batch // world, recipe.workers, rank, world)

@@ -6,12 +6,12 @@ imports ultralytics, always inside functions: the import changes process-wide se
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import torch
 
+from yolov12 import offline
 from yolov12.recipe import Recipe
 
 AUGMENT_KEYS = ("hsv_h", "hsv_s", "hsv_v", "degrees", "translate", "scale", "shear", "perspective", "flipud",
@@ -19,21 +19,12 @@ AUGMENT_KEYS = ("hsv_h", "hsv_s", "hsv_v", "degrees", "translate", "scale", "she
 
 
 def prepare_offline(config_dir: str | os.PathLike | None = None) -> dict[str, str]:
-    """Set the environment ultralytics reads at import (offline, no auto-install, a local config dir holding a
-    font so nothing is fetched) unless already set. Returns the variables in force."""
-    root = Path(config_dir or os.environ.get("YOLO_CONFIG_DIR") or Path.cwd() / ".cache" / "ultralytics")
-    env = {"YOLO_OFFLINE": "1", "YOLO_AUTOINSTALL": "0", "YOLO_VERBOSE": "0", "YOLO_CONFIG_DIR": str(root),
-           "MPLCONFIGDIR": str(root.parent / "matplotlib")}
+    """Before this (trainer's own) process imports ultralytics: the offline set-up of `yolov12.offline`, applied
+    to this process's environment where a variable is not already set. Returns the variables in force."""
+    root = Path(config_dir or os.environ.get("YOLO_CONFIG_DIR") or Path.cwd() / ".cache" / "ultralytics").parent
+    env = offline.prepare(root)
     for key, value in env.items():
         os.environ.setdefault(key, value)
-    fonts = Path(os.environ["YOLO_CONFIG_DIR"]) / "Ultralytics"
-    if not (fonts / "Arial.ttf").exists():
-        import matplotlib
-
-        src = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-        fonts.mkdir(parents=True, exist_ok=True)
-        for name in ("Arial.ttf", "Arial.Unicode.ttf"):
-            shutil.copyfile(src, fonts / name)
     return {k: os.environ[k] for k in env}
 
 

@@ -1,4 +1,5 @@
-"""Parent side of the child-process protocol: a persistent `python -m baselines.worker` and one-shot jobs."""
+"""The one way to start a process that may import ultralytics: a persistent child running a JSON-lines worker module
+(the harness's is `python -m bench.worker`), started with ultralytics' offline set-up, answering `call(job)`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from baselines.offline import prepare
+from yolov12.offline import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,15 +22,22 @@ class WorkerError(RuntimeError):
         self.kind, self.oom = kind, oom
 
 
-class Worker:
-    """A child process that imports ultralytics (never this one). `call(job) -> result`; `close()` ends it."""
+def child_env(config_root: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of an ultralytics child: ours, plus the offline set-up, plus `env`, with the suite on the path.
+    This process's own environment is never changed."""
+    root = Path(config_root) if config_root else ROOT / ".cache" / "worker"
+    out = {**os.environ, **prepare(root), **(env or {})}
+    out["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), out.get("PYTHONPATH", "")]))
+    return out
 
-    def __init__(self, config_root: str | os.PathLike | None = None, env: dict[str, str] | None = None):
-        root = Path(config_root) if config_root else ROOT / ".cache" / "worker"
-        child_env = {**os.environ, **prepare(root), **(env or {})}
-        child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), child_env.get("PYTHONPATH", "")]))
-        self.proc = subprocess.Popen([sys.executable, "-m", "baselines.worker"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, env=child_env, cwd=str(ROOT))
+
+class Worker:
+    """A child process `python -m <module>` that may import ultralytics (never this one). `call(job) -> result`;
+    `close()` ends it. The module reads one JSON job per line and answers {"ok": ...} or {"error": ...}."""
+
+    def __init__(self, module: str, config_root: str | os.PathLike | None = None, env: dict[str, str] | None = None):
+        self.proc = subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, env=child_env(config_root, env), cwd=str(ROOT))
 
     def call(self, job: dict) -> object:
         if self.proc.poll() is not None:
@@ -60,8 +68,3 @@ class Worker:
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-def run_job(job: dict, **kwargs) -> object:
-    """Run one job in a fresh child process and return its result."""
-    with Worker(**kwargs) as worker:
-        return worker.call(job)
