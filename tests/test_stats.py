@@ -185,7 +185,8 @@ def test_measure_until_runs_to_max_rounds_when_straddling():
 
 
 def test_measure_until_looks_at_a_bonferroni_adjusted_interval():
-    first = [a / b for a, b in (FakeRounds(shift=-0.02, noise=0.03, seed=2)(i) for i in range(8))]
+    probe = FakeRounds(shift=-0.02, noise=0.03, seed=2)
+    first = [a / b for a, b in map(probe, range(8))]
     high95 = median_ci(first, n_resamples=N)[1]
     looks = 1 + math.ceil((40 - 8) / 4)
     high_adj = median_ci(first, confidence=1 - 0.05 / looks, n_resamples=N)[1]
