@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from bench.stats import (disturbed, latency_p50_ci, measure_rounds, measure_until, median_ci,
-                         ratio_summary)
+from bench.stats import disturbed, latency_p50_ci, measure_rounds, measure_until, median_ci, ratio_summary
 
 N = 2000  # resamples where exact agreement with scipy is not the point
 
@@ -194,7 +193,7 @@ def test_measure_until_looks_at_a_bonferroni_adjusted_interval():
     fake = FakeRounds(shift=-0.02, noise=0.03, seed=2)
     res = measure_until(fake, min_rounds=8, max_rounds=40, bound=(high95 + high_adj) / 2,
                         n_resamples=N)
-    assert len(fake.calls) > 8  # a plain 95 % look would have stopped at the first look
+    assert len(res.pairs) > 8  # a plain 95 % look would have stopped at the first look
 
 
 def test_measure_until_rejects_odd_steps():

@@ -6,8 +6,17 @@ import math
 
 import pytest
 
-from reports.verdict import (FAILS, HOLDS, INCONCLUSIVE, NA, NOT_MEASURED, VERDICTS, Decision,
-                             bound_with_tolerance, decide)
+from reports.verdict import (
+    FAILS,
+    HOLDS,
+    INCONCLUSIVE,
+    NA,
+    NOT_MEASURED,
+    VERDICTS,
+    Decision,
+    bound_with_tolerance,
+    decide,
+)
 
 
 def test_verdict_constants():
