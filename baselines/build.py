@@ -7,7 +7,6 @@ import logging
 
 import torch
 from torch import nn
-
 from ultralytics.nn.tasks import DetectionModel, RTDETRDetectionModel, load_checkpoint
 
 from baselines import resnet_vd

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
+from yolov12.files import check_out_file, write_atomic
 
 from baselines.child import Worker, WorkerError
 from baselines.names import BASELINES
@@ -30,17 +30,24 @@ from bench.precision import fp32_mode
 from bench.records import RecordWriter, check_results_file
 from bench.subject import Subject, build_ours
 from bench.system import collect, cpu_name, gpu_name, write_system_json
-from yolov12.attention import AttentionUnavailable
-from yolov12.cli import (ArgumentParser, UserError, add_nms_flags, check_imgsz, check_nms_flags, check_range, cli,
-                         parse_device)
-from yolov12.files import check_out_file, write_atomic
-from yolov12.model import list_models
-from yolov12.safe_pickle import UnsafeCheckpointError
-from yolov12.weights import CheckpointError, sha256
 from yolov12 import evaluate as coco_eval
+from yolov12.attention import AttentionUnavailable
+from yolov12.cli import (
+    ArgumentParser,
+    UserError,
+    add_nms_flags,
+    check_imgsz,
+    check_nms_flags,
+    check_range,
+    cli,
+    parse_device,
+)
 from yolov12.data import ACCEPTED, DetectionSet
 from yolov12.evaluate import detect, open_dataset
+from yolov12.model import list_models
 from yolov12.postprocess import NmsConfig
+from yolov12.safe_pickle import UnsafeCheckpointError
+from yolov12.weights import CheckpointError, sha256
 
 log = logging.getLogger(__name__)
 WORKER = "bench.worker"
@@ -120,8 +127,9 @@ def metric_fields(ref: dict, fast: dict, data: DetectionSet) -> dict:
 
 
 def base_record(args: argparse.Namespace, argv: list[str]) -> dict:
-    return {"kind": "accuracy", "command": "python -m bench.accuracy " + shlex.join(argv), "conf": args.conf, "iou": args.iou,
-            "max_det": args.max_det, "imgsz": args.imgsz, "batch": args.batch, "threads": torch.get_num_threads()}
+    return {"kind": "accuracy", "command": "python -m bench.accuracy " + shlex.join(argv), "conf": args.conf,
+            "iou": args.iou, "max_det": args.max_det, "imgsz": args.imgsz, "batch": args.batch,
+            "threads": torch.get_num_threads()}
 
 
 # ---- CLI ------------------------------------------------------------------------------------------------------

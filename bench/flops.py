@@ -28,7 +28,6 @@ from fvcore.nn import FlopCountAnalysis
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
-
 from tqdm import tqdm
 
 from baselines.child import Worker

@@ -19,7 +19,6 @@ import shlex
 import sys
 from pathlib import Path
 
-import torch
 from tqdm import tqdm
 
 from baselines.child import Worker, WorkerError

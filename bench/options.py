@@ -16,8 +16,16 @@ from bench.records import check_results_file
 from bench.subject import build_ours
 from bench.system import cpu_name, gpu_name
 from yolov12.attention import AttentionUnavailable
-from yolov12.cli import (UserError, add_nms_flags, add_threads_flag, apply_threads, check_imgsz, check_nms_flags,
-                         check_range, parse_device)
+from yolov12.cli import (
+    UserError,
+    add_nms_flags,
+    add_threads_flag,
+    apply_threads,
+    check_imgsz,
+    check_nms_flags,
+    check_range,
+    parse_device,
+)
 from yolov12.scales import check_input, lookup, with_overrides
 
 MODES = ("eager", "compile", "cudagraph", "onnxruntime")

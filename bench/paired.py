@@ -25,7 +25,7 @@ from tqdm import tqdm
 from baselines.child import Worker, WorkerError
 from bench import stats
 from bench.case import Case
-from bench.config import Config, parse
+from bench.config import parse
 from bench.options import Common, add_common, check_attn, check_common, check_configs, check_mode
 from bench.precision import tf32_label
 from bench.records import RecordWriter, done_keys
@@ -43,9 +43,11 @@ class Pair:
 
     a: Case
     b: Case
-    rounds: int = 10
+    rounds: int = 10  # planned rounds
     iters: int = 5
     warmup: int = 1
+    max_rounds: int = 0  # > rounds: add rounds until the ratio's interval clears `bound` (or this many)
+    bound: float | None = None
 
     @property
     def label(self) -> str:
@@ -76,7 +78,9 @@ def record_fields(pair: Pair, device_name: str) -> dict:
             "timed_region": case.timed, "threads": case.threads, "iterations": pair.iters,
             "warmup_iters": pair.warmup,
             "design": f"interleaved, order alternating per round, one process; {pair.iters} timed iterations per "
-                      f"side per round after {pair.warmup} warm-up"}
+                      f"side per round after {pair.warmup} warm-up; {pair.rounds} rounds"
+                      + (f", up to {pair.max_rounds} until the interval clears {pair.bound}" if pair.max_rounds >
+                         pair.rounds else "") + "; disturbed rounds re-measured"}
 
 
 def measure_pair(pair: Pair, worker: Worker) -> dict:
@@ -92,7 +96,9 @@ def measure_pair(pair: Pair, worker: Worker) -> dict:
         return p50["a"], p50["b"]
 
     try:
-        result = stats.measure_rounds(one_round, pair.rounds, max_remeasure=pair.rounds)
+        result = stats.measure_until(one_round, min_rounds=pair.rounds, max_rounds=max(pair.rounds, pair.max_rounds),
+                                     bound=pair.bound if pair.max_rounds > pair.rounds else None,
+                                     max_remeasure=pair.rounds)
     finally:
         for key in ("a", "b"):
             worker.call({"op": "release", "key": key})
@@ -100,10 +106,9 @@ def measure_pair(pair: Pair, worker: Worker) -> dict:
 
 
 def outcome(result: stats.RoundsResult, info: dict) -> dict:
-    a = [x for x, _ in result.pairs]
-    b = [y for _, y in result.pairs]
+    a, b = list(result.a), list(result.b)
     s = stats.ratio_summary(a, b)
-    flags = (["disturbed-rounds"] if result.disturbed_left else []) + (["few-rounds"] if s.rounds < 5 else [])
+    flags = (["disturbed-rounds"] if result.disturbed_remaining else []) + (["few-rounds"] if s.rounds < 5 else [])
     return {"rounds": s.rounds, "ratio_p50": round(s.p50, 4), "ratio_ci_low": round(s.ci_low, 4),
             "ratio_ci_high": round(s.ci_high, 4), "ratio_min": round(s.min, 4), "ratio_max": round(s.max, 4),
             "ratio_iqr": round(s.iqr, 4), "rounds_remeasured": result.remeasured, "status": "ok",

@@ -1,152 +1,271 @@
-"""The measurement presets, one command each: `python -m bench.presets cpu|gpu --out reports/results`.
+"""The measurement presets as lists of cases: `python -m bench.presets cpu|gpu --out results [--dry-run]`.
 
-Each preset writes CSVs (and system.json) to `<out>/<device-slug>/`, one per table, by calling the bench CLIs;
-every CLI skips rows already finished, so rerunning a preset resumes it. `--smoke` runs the same plan on tiny
-inputs with few iterations (for checking the plumbing, not for numbers).
+Each preset writes CSVs (and system.json) to `<out>/<device-slug>/`, one per step, through the runners' Python API
+(bench.flops.run, bench.latency.sweep, bench.paired.run_pairs); every runner skips rows already finished, so
+rerunning a preset resumes it. `--dry-run` prints the plan (steps, cases, an estimated duration) and checks that
+every configuration in it builds on the meta device, so the GPU preset can be checked on a machine without a GPU.
+`--smoke` runs the same plan on tiny inputs with few iterations (for the plumbing, not for numbers).
+
+Every comparison a verdict rests on is a paired design (bench.paired), with like-for-like sides: family comparisons
+use Ultralytics' code on both sides (yolo12-n against yolo11-n); ours against Ultralytics' YOLO12 is its own pair.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
+import dataclasses
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from yolov12.cli import UserError, cli
-from bench.system import device_slug
+from bench import flops, latency, paired
+from bench.case import Case
+from bench.config import Config, parse, resolve
+from bench.options import runnable_attention
+from bench.paired import Pair
+from bench.system import cpu_name, device_slug, gpu_name
+from yolov12.cli import ArgumentParser, UserError, apply_threads, cli, parse_device
+from yolov12.model import create_model
+from yolov12.scales import check_input, lookup, with_overrides
 
-log = logging.getLogger(__name__)
 SCALES = ("n", "s", "m", "l", "x")
-CPU_SMALL = ("yolov12-n", "yolov12-s", "yolo12-n", "yolo12-s", "yolov8-n", "yolov8-s", "yolov9-t", "yolov9-s",
-             "yolov10-n", "yolov10-s", "yolo11-n", "yolo11-s", "yolov6-3.0-n", "yolov6-3.0-s", "rtdetr-r18",
-             "rtdetr-l")
 EVERY_MODEL = ("yolov12", "yolov12-turbo", "yolov8", "yolov9", "yolov10", "yolo11", "yolov6-3.0", "yolo12", "rtdetr")
+# rough seconds per forward at 640, batch 1, on a 2-core CPU (fp32), for the plan's duration estimate
+CPU_SECONDS_PER_GFLOP = 0.012
 
 
-def _fam(*families: str) -> str:
-    return ",".join(families)
+@dataclass(frozen=True)
+class Step:
+    """One CSV of a preset: flops of configurations, a latency sweep of cases, or paired designs."""
+
+    csv: str
+    kind: str  # flops | latency | paired
+    items: tuple
+
+    def configs(self) -> list[Config]:
+        if self.kind == "flops":
+            return list(self.items)
+        if self.kind == "latency":
+            return [c.config() for c in self.items]
+        return [c.config() for p in self.items for c in (p.a, p.b)]
 
 
-def cpu_plan(threads: int) -> list[tuple[str, list[str]]]:
-    """(csv name, argv) steps of the CPU preset: FLOPs of every model; bs1 fp32 640 latency of N/S; paired ratios."""
-    t = ["--device", "cpu", "--threads", str(threads), "--precision", "fp32", "--imgsz", "640", "--batch", "1"]
-    lat = ["--warmup", "3", "--min-iters", "15", "--min-time", "2"]
-    # Table 3 is "without FlashAttention": area on/off both on the reference kernel
-    pairs = [("yolov12-n@reference", "yolo12-n"), ("yolov12-s@reference", "yolo12-s"), ("yolov12-n@sdpa", "yolo12-n"),
-             ("yolov12-n@sdpa", "yolov12-n@reference"), ("yolov12-n@reference", "yolov12-n:area=1@reference"),
-             ("yolov12-s@reference", "yolov12-s:area=1@reference")]
-    plan = [("flops.csv", ["flops", "--models", _fam(*EVERY_MODEL), "--imgsz", "640"]),
-            ("latency.csv", ["latency", "--models", ",".join(CPU_SMALL), "--attn", "auto", *t, *lat])]
-    plan += [("paired.csv", ["paired", a, b, *t, "--rounds", "10", "--round-iters", "5"]) for a, b in pairs]
-    return plan
+# ---- the plans ----------------------------------------------------------------------------------------------------
+
+def _case(text: str, device: str, threads: int, **kw) -> Case:
+    config = parse(text)
+    return Case(model=config.label, attn=config.attn, device=device, threads=threads, **kw)
 
 
-def gpu_plan(device: str) -> list[tuple[str, list[str]]]:
-    """Steps of the GPU preset (Tables 1, 3, 4, 5, 5h of the paper, execution modes, batch sweep)."""
-    d = ["--device", device, "--imgsz", "640"]
-    ours = ",".join(f"yolov12-{s}" for s in SCALES)
-    kernels = runnable_attention(device, "fp16")
-    plan = [
-        ("table1.csv", ["latency", "--models", _fam("yolov12", "yolo12", "yolov8", "yolov9", "yolov10", "yolo11",
-                                                    "yolov6-3.0", "rtdetr"),
-                        "--precision", "fp16", "--batch", "1", "--timed", "forward,forward+post", *d]),
-        ("table4.csv", ["latency", "--models", _fam("yolov9", "yolov10", "yolo11", "yolov12"),
-                        "--precision", "fp32,fp16", "--batch", "1", *d]),
-        ("table5h.csv", ["latency", "--models", ours, "--attn", ",".join(kernels), "--precision", "fp16",
-                         "--batch", "1", *d]),
-        ("table5.csv", ["latency", "--models", ",".join(  # 5a and 5d are on N, 5g on L (as in the paper)
-            [f"yolov12-n:proj={p}" for p in ("conv-bn", "linear-ln", "linear-bn", "conv-ln")]
-            + [f"yolov12-n:pe_kernel={k}" for k in (3, 5, 7, 9)]
-            + [f"yolov12-l:mlp_ratio={r}" for r in (1.2, 2.0, 4.0)]), "--precision", "fp16", "--batch", "1", *d]),
-        ("modes.csv", ["latency", "--models", "yolov12-n,yolov12-s,yolo11-n", "--mode", "eager,compile,cudagraph",
-                       "--precision", "fp16", "--batch", "1", *d]),
-        ("batch.csv", ["latency", "--models", _fam("yolov12", "yolo11", "yolov8"), "--precision", "fp16",
-                       "--batch", "1,2,4,8,16,32,64", *d]),
+def _pairs(items: list[tuple[str, str, float | None]], device: str, threads: int, *, rounds: int, max_rounds: int,
+           iters: int, warmup: int, **kw) -> tuple[Pair, ...]:
+    return tuple(Pair(_case(a, device, threads, **kw), _case(b, device, threads, **kw), rounds, iters, warmup,
+                      max_rounds, bound) for a, b, bound in items)
+
+
+# (A, B, the bound of the claim the ratio A/B decides, or None) -- bounds: the paper's ratio x (1 + tolerance)
+CPU_PAIRS = [
+    ("yolov12-n@reference", "yolov12-n:area=1@reference", 0.549),  # Table 3, i7 CPU: 31.4 / 62.9 x 1.1
+    ("yolov12-s@reference", "yolov12-s:area=1@reference", 0.663),  # Table 3: 78.4 / 130.0 x 1.1
+    ("yolo12-n", "yolo11-n", 1.203),  # like for like (Ultralytics' code both sides): 1.64 / 1.5 x 1.1
+    ("yolo12-n", "yolov10-n", 0.980),  # 1.64 / 1.84 x 1.1
+    ("yolo12-s", "rtdetr-r18", 0.627),  # 2.61 / 4.58 x 1.1
+    ("yolov12-turbo-n", "yolov12-n", None),  # README: turbo faster than v1.0
+    ("yolov12-turbo-s", "yolov12-s", None),
+    ("yolov12-n:proj=linear-ln", "yolov12-n", None),  # Table 5a
+    ("yolov12-n:pe_kernel=9", "yolov12-n", None),  # Table 5d
+    ("yolov12-n@reference", "yolo12-n", None),  # ours against Ultralytics' YOLO12, same model and arithmetic
+    ("yolov12-n@sdpa", "yolo12-n", None),
+]
+CPU_LATENCY = ("yolov12-n", "yolov12-s", "yolo12-n", "yolo12-s", "yolov8-n", "yolov8-s", "yolov9-t", "yolov9-s",
+               "yolov10-n", "yolov10-s", "yolo11-n", "yolo11-s", "yolov6-3.0-n", "yolov6-3.0-s", "rtdetr-r18",
+               "rtdetr-l")
+
+
+def _claim_bound(items: list[tuple[str, str, float | None]]) -> list[tuple[str, str, float | None]]:
+    return items
+
+
+def cpu_plan(threads: int) -> list[Step]:
+    """FLOPs of every model; bs1 fp32 640 latency of N/S (each with its p50 interval); the paired designs."""
+    d = dict(precision="fp32", imgsz=640, batch=1)
+    lat = dict(warmup=3, min_iters=15, min_time_s=2.0)
+    return [
+        Step("flops.csv", "flops", tuple(resolve(list(EVERY_MODEL)))),
+        Step("latency.csv", "latency", tuple(_case(m, "cpu", threads, **d, **lat) for m in CPU_LATENCY)),
+        Step("paired.csv", "paired", _pairs(CPU_PAIRS, "cpu", threads, rounds=12, max_rounds=24, iters=4, warmup=1,
+                                            **d)),
     ]
-    for precision in ("fp32", "fp16"):
-        plan += [("table3.csv", ["paired", f"yolov12-{s}@reference", f"yolov12-{s}:area=1@reference", "--precision",
-                                 precision, *d]) for s in SCALES]
-    plan += [("paired.csv", ["paired", f"yolov12-{s}@reference", f"yolo12-{s}", "--precision", "fp16", *d])
-             for s in SCALES]
+
+
+def gpu_plan(device: str) -> list[Step]:
+    """Tables 1, 3, 4, 5, 5h of the paper, execution modes, batch sweep; paired designs for every comparison."""
+    d = dict(imgsz=640, batch=1)
+    kernels = [k for k in runnable_attention(device, "fp16")] if device.startswith("cuda") else ["reference", "sdpa"]
+    every = [c for c in resolve(["yolov12", "yolo12", "yolov8", "yolov9", "yolov10", "yolo11", "yolov6-3.0",
+                                 "rtdetr"])]
+    t5 = ([f"yolov12-n:proj={p}" for p in ("conv-bn", "linear-ln", "linear-bn", "conv-ln")]
+          + [f"yolov12-n:pe_kernel={k}" for k in (3, 5, 7, 9)] + [f"yolov12-l:mlp_ratio={r}" for r in (1.2, 2, 4)])
+    cases = lambda models, **kw: tuple(_case(str(m), device, 0, **{**d, **kw}) for m in models)  # noqa: E731
+    pair = dict(rounds=10, max_rounds=30, iters=50, warmup=3)
+    steps = [
+        Step("table1.csv", "latency", cases(every, precision="fp16") + cases(every, precision="fp16",
+                                                                             timed="forward+post")),
+        Step("table4.csv", "latency", tuple(c for p in ("fp32", "fp16") for c in cases(
+            resolve(["yolov9", "yolov10", "yolo11", "yolov12"]), precision=p))),
+        Step("table5.csv", "latency", cases(t5, precision="fp16")),
+        Step("table5h.csv", "latency", tuple(c for k in kernels for c in cases(
+            [f"yolov12-{s}@{k}" for s in SCALES], precision="fp16"))),
+        Step("modes.csv", "latency", tuple(c for m in ("eager", "compile", "cudagraph") for c in cases(
+            ["yolov12-n", "yolov12-s", "yolo11-n"], precision="fp16", mode=m))),
+        Step("batch.csv", "latency", tuple(c for b in (1, 2, 4, 8, 16, 32, 64) for c in cases(
+            resolve(["yolov12", "yolo11", "yolov8"]), precision="fp16", batch=b) if True)),
+    ]
+    table3 = [(f"yolov12-{s}@reference", f"yolov12-{s}:area=1@reference", None) for s in SCALES]
+    steps += [Step(f"table3-{p}.csv", "paired", _pairs(table3, device, 0, precision=p, **d, **pair))
+              for p in ("fp32", "fp16")]
+    family = [("yolo12-n", "yolo11-n", 1.203), ("yolo12-n", "yolov10-n", 0.980), ("yolo12-s", "rtdetr-r18", 0.627)]
+    family += [(f"yolov12-{s}@reference", f"yolo12-{s}", None) for s in SCALES]
+    family += [(f"yolov12-turbo-{s}", f"yolov12-{s}", None) for s in SCALES]
+    family += [(f"yolov12-{s}@{k}", f"yolov12-{s}@reference", None) for k in ("flash-attn", "sdpa-flash", "sdpa")
+               if k in kernels for s in SCALES]
     if "sdpa-flash" in kernels:  # Table 5f: area attention on/off with FlashAttention on
-        plan += [("table5f.csv", ["paired", "yolov12-n@sdpa-flash", "yolov12-n:area=1@sdpa-flash", "--precision",
-                                  "fp16", *d])]
-    for k in [k for k in ("flash-attn", "sdpa-flash", "sdpa") if k in kernels]:
-        plan += [("table5h-paired.csv", ["paired", f"yolov12-{s}@{k}", f"yolov12-{s}@reference", "--precision",
-                                         "fp16", *d]) for s in SCALES]
-    return plan
+        family.append(("yolov12-n@sdpa-flash", "yolov12-n:area=1@sdpa-flash", None))
+    steps.append(Step("paired.csv", "paired", _pairs(family, device, 0, precision="fp16", **d, **pair)))
+    return [dataclasses.replace(s, items=tuple(_batch_order(s.items))) if s.kind == "latency" else s for s in steps]
 
 
-def runnable_attention(device: str, precision: str) -> list[str]:
-    """Attention backends that run on `device` in `precision` (reference always); the others are left out."""
-    from bench.latency import ATTN_CHOICES, check_attn
-
-    out = []
-    for name in ATTN_CHOICES[1:]:
-        try:
-            check_attn([name], device, [precision])
-            out.append(name)
-        except UserError as err:
-            log.warning("preset leaves out %s", err)
-    return out
+def _batch_order(cases: tuple[Case, ...]) -> list[Case]:
+    """Batches innermost per configuration, so an out-of-memory batch skips the larger ones."""
+    return sorted(cases, key=lambda c: (c.model, c.attn, c.precision, c.mode, c.imgsz, c.timed, c.batch))
 
 
-def smoke(plan: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+def smoke(plan: list[Step]) -> list[Step]:
     """The same plan on 64-pixel inputs, one of our models and one baseline per step, a handful of iterations."""
+    tiny = dict(imgsz=64, warmup=1, min_iters=2, min_time_s=0.0)
     out = []
-    for name, argv in plan:
-        argv = list(argv)
-        for flag, value in (("--imgsz", "64"), ("--min-iters", "2"), ("--min-time", "0"), ("--warmup", "1"),
-                            ("--rounds", "2"), ("--round-iters", "2")):
-            if flag in ("--min-iters", "--min-time", "--warmup") and argv[0] == "flops":
-                continue
-            if flag in ("--rounds", "--round-iters") and argv[0] != "paired":
-                continue
-            if flag in ("--min-iters", "--min-time") and argv[0] == "paired":
-                continue
-            if flag in argv:
-                argv[argv.index(flag) + 1] = value
-            else:
-                argv += [flag, value]
-        if "--models" in argv:
-            i = argv.index("--models") + 1
-            from bench.catalog import resolve
-
-            specs = resolve(argv[i].split(","))
-            picked = specs[:1] + [s for s in specs if not s.ours][:1]  # one of ours and one baseline if any
-            argv[i] = ",".join(s.label for s in picked)
-        if "--batch" in argv:
-            i = argv.index("--batch") + 1
-            argv[i] = ",".join(argv[i].split(",")[:2])
-        out.append((name, argv))
+    for step in plan:
+        if step.kind == "flops":
+            items = tuple(step.items[:1]) + tuple(c for c in step.items if not c.ours)[:1]
+        elif step.kind == "latency":
+            ours = [c for c in step.items if c.config().ours][:1]
+            items = tuple(dataclasses.replace(c, **tiny) for c in ours + [c for c in step.items
+                                                                          if not c.config().ours][:1])
+        else:
+            items = tuple(dataclasses.replace(p, a=dataclasses.replace(p.a, imgsz=64), b=dataclasses.replace(
+                p.b, imgsz=64), rounds=4, max_rounds=0, iters=2) for p in step.items[:2])
+        out.append(dataclasses.replace(step, items=items))
     return out
 
 
-def run(plan: list[tuple[str, list[str]]], folder: Path) -> int:
-    from bench import flops, latency, paired
+# ---- checking and estimating ----------------------------------------------------------------------------------------
 
-    mains = {"flops": flops.main, "latency": latency.main, "paired": paired.main}
-    start = time.time()
-    for name, argv in plan:
-        tool, argv = argv[0], [*argv[1:], "--out", str(folder / name)]
-        print(f"[preset {time.time() - start:7.1f}s] python -m bench.{tool} {' '.join(argv)}", file=sys.stderr)
-        status = mains[tool](argv)
-        if status:
-            return status
-    print(f"[preset] done in {time.time() - start:.1f}s; results in {folder}", file=sys.stderr)
-    return 0
+def check_builds(plan: list[Step]) -> int:
+    """Build every distinct configuration of ours on the meta device (no memory, no GPU); UserError on the first
+    that does not build or whose areas do not split its input. Baselines are checked by name. Returns the count."""
+    seen: set[tuple] = set()
+    for step in plan:
+        sizes = {c.imgsz for c in _cases(step)} or {640}
+        for config in step.configs():
+            key = (config.model, config.overrides)
+            if key in seen or not config.ours:
+                continue
+            seen.add(key)
+            try:
+                with torch.device("meta"):
+                    create_model(config.model, attn="reference", **dict(config.overrides))
+                for size in sizes:
+                    check_input(with_overrides(lookup(config.model), **dict(config.overrides)), size, size)
+            except (ValueError, RuntimeError) as err:
+                raise UserError(f"preset step {step.csv}: {config} does not build: {err}") from None
+    return len(seen)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.presets", description=__doc__.split("\n\n")[0])
+def _cases(step: Step) -> list[Case]:
+    if step.kind == "latency":
+        return list(step.items)
+    if step.kind == "paired":
+        return [c for p in step.items for c in (p.a, p.b)]
+    return []
+
+
+def _gflops(config: Config) -> float:
+    row = lookup(config.model) if config.ours else None
+    return (row.expected_gflops or 10.0) if row else 30.0  # baselines: a middle-of-the-road guess
+
+
+def estimate_s(step: Step, cuda: bool) -> float:
+    """A rough duration of a step (seconds), for planning only."""
+    per_gflop = CPU_SECONDS_PER_GFLOP / (20 if cuda else 1)
+    if step.kind == "flops":
+        return 6.0 * len(step.items)
+    if step.kind == "latency":
+        return sum(max(c.min_time_s, c.min_iters * _gflops(c.config()) * per_gflop * c.batch)
+                   + (c.warmup + 3) * _gflops(c.config()) * per_gflop * c.batch for c in step.items)
+    return sum((max(p.rounds, p.max_rounds) if p.max_rounds else p.rounds) * (p.iters + p.warmup)
+               * sum(_gflops(c.config()) for c in (p.a, p.b)) * per_gflop + 10 for p in step.items)
+
+
+def describe(plan: list[Step], folder: Path, cuda: bool) -> str:
+    lines = [f"plan -> {folder}"]
+    for step in plan:
+        lines.append(f"  {step.csv:<18} {step.kind:<8} {len(step.items):>3} item(s), about "
+                     f"{estimate_s(step, cuda) / 60:.1f} min (at most)")
+        for item in step.items:
+            lines.append(f"      {_describe(item)}")
+    lines.append(f"  total: about {sum(estimate_s(s, cuda) for s in plan) / 60:.0f} min (rough; paired designs "
+                 "stop early once their interval decides)")
+    return "\n".join(lines)
+
+
+def _describe(item) -> str:
+    if isinstance(item, Config):
+        return str(item)
+    if isinstance(item, Case):
+        return f"{item.config()} {item.precision} b{item.batch} {item.imgsz} {item.timed} {item.mode}"
+    return f"{item.label}: {item.rounds}-{max(item.rounds, item.max_rounds)} rounds x {item.iters} iters" + (
+        f", bound {item.bound}" if item.bound else "")
+
+
+# ---- running ------------------------------------------------------------------------------------------------------
+
+def run(plan: list[Step], folder: Path, device_name: str) -> int:
+    """Run every step; a step with failed rows makes the final status 1 (the later steps still run)."""
+    runners: dict[str, Callable[[Step, Path, str], int]] = {
+        "flops": lambda s, out, cmd: flops.run(list(s.items), 640 if not s.items else _flops_size(s), out, cmd),
+        "latency": lambda s, out, cmd: latency.sweep(list(s.items), out, cmd, device_name),
+        "paired": lambda s, out, cmd: paired.run_pairs(list(s.items), out, cmd, device_name),
+    }
+    start, status = time.time(), 0
+    for step in plan:
+        command = "python -m bench.presets " + " ".join(sys.argv[1:]) + f"  # step {step.csv}"
+        print(f"[preset {time.time() - start:7.1f}s] {step.csv}: {len(step.items)} {step.kind} item(s)",
+              file=sys.stderr)
+        code = runners[step.kind](step, folder / step.csv, command)
+        if code == 130:
+            return code
+        status = status or code
+    print(f"[preset] done in {time.time() - start:.1f}s; results in {folder}"
+          + (" (some rows failed: see above)" if status else ""), file=sys.stderr)
+    return status
+
+
+def _flops_size(step: Step) -> int:
+    return 640
+
+
+def parse_args(argv: list[str] | None):
+    p = ArgumentParser(prog="python -m bench.presets", description=__doc__.split("\n\n")[0])
     p.add_argument("preset", choices=("cpu", "gpu"))
-    p.add_argument("--out", default="reports/results", help="results root (a <device-slug>/ folder is made in it)")
+    p.add_argument("--out", default="results", help="results root (a <device-slug>/ folder is made in it)")
     p.add_argument("--device", default=None, help="cuda:N for the gpu preset (default cuda:0)")
     p.add_argument("--threads", type=int, default=0, help="cpu preset threads (default: all cores torch uses)")
     p.add_argument("--smoke", action="store_true", help="tiny inputs and iterations: checks plumbing only")
+    p.add_argument("--dry-run", action="store_true", help="print the plan and check every configuration builds "
+                                                          "(meta device); measure nothing")
     return p.parse_args(argv)
 
 
@@ -155,19 +274,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.preset == "gpu":
         device = args.device or "cuda:0"
-        from bench.latency import check_device
-
-        device = check_device(device)
-        plan = gpu_plan(device)
+        if not args.dry_run:
+            device = parse_device(device)
+        plan, threads, name = gpu_plan(device), None, gpu_name(device) if not args.dry_run else device
     else:
-        threads = args.threads or torch.get_num_threads()
-        device = "cpu"
-        plan = cpu_plan(threads)
-    folder = Path(args.out) / device_slug(device, threads if args.preset == "cpu" else None)
+        device, threads = "cpu", apply_threads(args.threads)
+        plan, name = cpu_plan(threads), cpu_name()
+    folder = Path(args.out) / device_slug(device, threads) if not args.dry_run or args.preset == "cpu" else \
+        Path(args.out) / device.replace(":", "")
     if args.smoke:
-        plan = smoke(plan)
-        folder = folder.with_name(folder.name + "-smoke")
-    return run(plan, folder)
+        plan, folder = smoke(plan), folder.with_name(folder.name + "-smoke")
+    n = check_builds(plan)
+    if args.dry_run:
+        print(describe(plan, folder, args.preset == "gpu"))
+        print(f"  {n} configurations of ours build on the meta device; baselines are checked by name")
+        return 0
+    return run(plan, folder, name)
 
 
 if __name__ == "__main__":

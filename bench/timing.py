@@ -9,6 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bench.accel import Cpu, Cuda
+from bench.stats import latency_p50_ci
 
 CPU_DEFAULTS = {"warmup": 5, "min_iters": 20, "min_time_s": 3.0}
 GPU_DEFAULTS = {"warmup": 25, "min_iters": 100, "min_time_s": 2.0}
@@ -39,11 +40,14 @@ def summarize(samples_ms: list[float], batch: int) -> dict:
     """Latency statistics (ms), throughput (images/s over the timed samples) and the compact sample string."""
     a = np.asarray(samples_ms, dtype=np.float64)
     p25, p50, p75, p90, p99 = np.percentile(a, [25, 50, 75, 90, 99])
+    low, high = latency_p50_ci(a)
     return {
         "iterations": len(a),
         "duration_s": round(float(a.sum()) / 1e3, 4),
         "latency_mean_ms": round(float(a.mean()), 4),
         "latency_p50_ms": round(float(p50), 4),
+        "latency_p50_ci_low_ms": round(low, 4),
+        "latency_p50_ci_high_ms": round(high, 4),
         "latency_p90_ms": round(float(p90), 4),
         "latency_p99_ms": round(float(p99), 4),
         "latency_min_ms": round(float(a.min()), 4),

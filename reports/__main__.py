@@ -42,8 +42,7 @@ def _write(path: Path, text: str) -> None:
 def build(results: list[str], out: Path) -> tuple[Path, Path]:
     """Build the report; returns (index.html, REPORT.md)."""
     os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="mpl-"))
-    from bench import tables
-    from reports import html, markdown
+    from reports import html, markdown, tables
     from reports.model import build_report
 
     devices = tables.load_results(results)

@@ -7,9 +7,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from bench.claims import VERDICTS
-from bench.tables import Cell
+from reports.claims import VERDICTS
 from reports.model import Report
+from reports.tables import Cell
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from jinja2 import Environment, FileSystemLoader
 
-from bench.tables import Cell, Table
 from reports.html import TEMPLATES
 from reports.model import Report
+from reports.tables import Cell, Table
 
 
 def _esc(text: str) -> str:

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import claims, tables
-from bench.tables import Device, Ref, Table
+from reports import claims, tables
 from reports.plots import Figure
+from reports.tables import Device, Ref, Table
 
 
 @dataclass

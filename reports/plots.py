@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import paper
-from bench.tables import Device, Latency, find_kind, find_latency, percent
+from reports import paper
+from reports.tables import Device, Latency, find_kind, find_latency, percent
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import pytest
 import torch
 
 from bench import accuracy
-from yolov12 import evaluate as coco_eval
 from bench.records import read_records
+from yolov12 import evaluate as coco_eval
 from yolov12.data import load_dataset
 from yolov12.data.synth import SynthConfig, generate
 

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from baselines.names import BASELINES, FAMILIES, lookup
-from yolov12.offline import prepare
 from baselines.post import rtdetr_rows, topk_rows
+from yolov12.offline import prepare
 from yolov12.postprocess import NmsConfig
 
 # (params as built, fused params) from ultralytics-offline.md section 3 (ultralytics 8.4.190).

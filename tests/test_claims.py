@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import claims, tables
+from reports import claims, tables
 
 FIXTURES = Path(__file__).parent / "fixtures" / "results"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import paper, tables
-from bench.tables import MISSING, Latency
+from reports import paper, tables
+from reports.tables import MISSING, Latency
 
 FIXTURES = Path(__file__).parent / "fixtures" / "results"
 CPU, CUDA = "cpu-fixture-epyc-2t", "cuda-fixture-h100"

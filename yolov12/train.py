@@ -31,10 +31,11 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from yolov12 import evaluate
-from yolov12.cli import UserError
+from yolov12 import evaluate as evaluation
 from yolov12.checkpoint import copy_atomic, load_checkpoint, restore_rng, rng_state, save_checkpoint
+from yolov12.cli import UserError
 from yolov12.model import YOLOv12, create_model, list_models
+from yolov12.postprocess import NmsConfig, nms
 from yolov12.recipe import Recipe, default_recipe, with_overrides
 
 log = logging.getLogger("yolov12.train")
@@ -229,12 +230,10 @@ class Ema:
 def evaluate(model: YOLOv12, val, imgsz: int, batch: int, device: torch.device) -> dict[str, float]:
     """COCO mAP50 and mAP50-95 of `model` on `val` (a yolov12.data DetectionSet) with the suite's one protocol:
     the shared letterbox at `imgsz`, NmsConfig.val() (conf 0.001, IoU 0.7, 300 detections), pycocotools."""
-    from yolov12.postprocess import NmsConfig, nms
-
     model.eval()
-    dets = evaluate.detect(model, lambda y: y, nms, val, imgsz=imgsz, batch=batch, device=str(device), dtype=torch.float32,
-                  cfg=NmsConfig.val())
-    m = evaluate.evaluate(val.coco_gt, dets)
+    dets = evaluation.detect(model, lambda y: y, nms, val, imgsz=imgsz, batch=batch, device=str(device),
+                             dtype=torch.float32, cfg=NmsConfig.val())
+    m = evaluation.evaluate(val.coco_gt, dets)
     return {"map50": m["map50"], "map50_95": m["map50_95"]}
 
 
@@ -283,7 +282,7 @@ def train(args: argparse.Namespace, recipe: Recipe, ckpt: dict | None, command: 
     with (_rank0_first(world, main)):  # rank 0 writes the label caches, the others then read them
         train_set = ua.build_dataset(data, "train", recipe, train=True, batch=recipe.batch // world)
     try:
-        val_set = evaluate.open_dataset(str(args.data), "val") if main else None
+        val_set = evaluation.open_dataset(str(args.data), "val") if main else None
     except UserError as e:
         raise ValueError(str(e)) from None
     loader = make_loader(train_set, recipe.batch // world, recipe.workers, rank, world)
