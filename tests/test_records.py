@@ -211,3 +211,13 @@ def test_check_results_file_writes_nothing(tmp_path):
     (tmp_path / "dir.csv").mkdir()
     with pytest.raises(UserError, match="is a folder"):
         records.check_results_file(tmp_path / "dir.csv")
+
+
+def test_read_records_is_lenient_for_resume(tmp_path):
+    good = _line({"kind": "latency", "status": "ok", "model": "a"})
+    path = _problem_file(tmp_path, good, _line({"kind": "latency", "status": "half"}), "latency,x\r\n",
+                         _line({"kind": "latency", "status": "ok", "model": "c"}).rstrip("\r\n") + ",extra\r\n",
+                         _line({"kind": "latency", "status": "error", "model": "b", "latency_p50_ms": "n/a"}),
+                         "latency,torn,ok")
+    assert [(r["model"], r["status"]) for r in records.read_records(path)] == [("a", "ok"), ("b", "error")]
+    assert records.read_records(tmp_path / "missing.csv") == []
