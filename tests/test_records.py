@@ -221,3 +221,15 @@ def test_read_records_is_lenient_for_resume(tmp_path):
                          "latency,torn,ok")
     assert [(r["model"], r["status"]) for r in records.read_records(path)] == [("a", "ok"), ("b", "error")]
     assert records.read_records(tmp_path / "missing.csv") == []
+
+
+def test_a_torn_header_is_repaired_but_a_foreign_prefix_is_not(tmp_path):
+    path = tmp_path / "latency.csv"
+    path.write_text(HEADER_LINE[:20])
+    assert len(_write(path, _rec())) == 1
+    assert path.read_text().splitlines()[0] == HEADER_LINE and len(records.read_records(path)) == 1
+    other = tmp_path / "other.csv"
+    other.write_text("kind,nonsense")
+    with pytest.raises(ResultsFileError):
+        _write(other, _rec())
+    assert other.read_text() == "kind,nonsense"
