@@ -24,7 +24,6 @@ import warnings
 from pathlib import Path
 
 import torch
-from fvcore.nn import FlopCountAnalysis
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
@@ -96,6 +95,8 @@ def count_fvcore(forward: nn.Module, x: torch.Tensor) -> dict:
     """fvcore's FlopCountAnalysis (multiply-adds, by operator) and the ops it skipped."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from fvcore.nn import FlopCountAnalysis  # its import warns (torch.jit.script is deprecated): quiet here
+
         analysis = FlopCountAnalysis(forward, x)
         analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
         by_op = dict(analysis.by_operator())

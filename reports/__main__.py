@@ -3,20 +3,24 @@ from every results folder found (one column per device)."""
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
-import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-DEFAULT_RESULTS = Path(__file__).parent / "results"
-DEFAULT_OUT = Path(__file__).parent
+from reports import html, markdown, tables
+from reports.model import build_report
+from reports.results import load_results
+from yolov12.cli import ArgumentParser, UserError, cli
+from yolov12.files import check_out_dir, write_atomic
+
+DEFAULT_RESULTS = "results"  # relative to the working directory: measurements, committed per device
+DEFAULT_OUT = "report"  # generated files, kept apart from the package's code
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m reports", description=__doc__)
+def _parser() -> ArgumentParser:
+    p = ArgumentParser(prog="python -m reports", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build index.html, REPORT.md, figures and table CSVs")
     b.add_argument("--results", action="append", metavar="DIR",
@@ -27,25 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
-def _write(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so a failure leaves no half-written output."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def build(results: list[str], out: Path) -> tuple[Path, Path]:
     """Build the report; returns (index.html, REPORT.md)."""
     os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="mpl-"))
-    from reports import html, markdown, tables
-    from reports.model import build_report
-
-    devices = tables.load_results(results)
+    devices = load_results(results)
     out.mkdir(parents=True, exist_ok=True)
     figures_dir = out / "figures"
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -56,25 +45,25 @@ def build(results: list[str], out: Path) -> tuple[Path, Path]:
         tables.write_csv(t, path)
         csv_links[t.key] = path.relative_to(out).as_posix()
     index, md = out / "index.html", out / "REPORT.md"
-    _write(index, html.render(report, csv_links, "figures"))
-    _write(md, markdown.render(report, csv_links, "figures"))
+    write_atomic(index, html.render(report, csv_links, "figures"))
+    write_atomic(md, markdown.render(report, csv_links, "figures"))
     return index, md
 
 
+@cli
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    results = args.results or [str(DEFAULT_RESULTS)]
-    for r in args.results or []:
+    results = args.results or [DEFAULT_RESULTS]
+    for r in results:
         if not Path(r).is_dir():
-            _fail(f"--results {r!r} is not a directory; give a folder holding <device-slug>/ result folders")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        _fail(f"--out {args.out!r} is a file; give a directory")
+            raise UserError(f"--results {r!r} is not a directory; accepted: a folder holding <device-slug>/ result "
+                            "folders")
+    out = check_out_dir(args.out)
     try:
         index, md = build(results, out)
     except OSError as e:
-        _fail(f"cannot write the report under {args.out!r}: {e}")
+        raise UserError(f"cannot write the report under {args.out!r}: {e.strerror or e}") from None
     print(f"wrote {index} and {md}")
     return 0
 

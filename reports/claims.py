@@ -22,7 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reports import paper
-from reports.tables import Cell, Device, Latency, Ref, find_kind, latency_cell, millions, paired_cell, percent
+from reports.cells import Cell, latency_cell, paired_cell
+from reports.query import Latency, find_kind, millions, percent
+from reports.results import Device, Ref
+from reports.tables import Table, label
 
 VERDICTS = ("holds", "does not hold", "not measured", "n/a")
 TOL_COUNT, TOL_SPEED, TOL_FA, TOL_RATIO, TOL_MAP = 0.05, 0.10, 0.05, 0.10, 0.3
@@ -234,7 +237,6 @@ def ledger(devices: Sequence[Device], claims: Sequence[Claim] | None = None) -> 
 def ledger_table(devices: Sequence[Device], verdicts: Sequence[Sequence[Verdict]]):
     """The ledger as a `bench.tables.Table`: per claim, the paper's figure and condition, then per device the
     verdict and the measured value (with its records)."""
-    from reports.tables import Table, label
 
     cols = ["claim", "paper says", "source", "paper value / ratio", "holds if (m = measured)"]
     for d in devices:

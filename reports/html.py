@@ -7,9 +7,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from reports.cells import Cell
 from reports.claims import VERDICTS
 from reports.model import Report
-from reports.tables import Cell
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from jinja2 import Environment, FileSystemLoader
 
+from reports.cells import Cell
 from reports.html import TEMPLATES
 from reports.model import Report
-from reports.tables import Cell, Table
+from reports.tables import Table
 
 
 def _esc(text: str) -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from reports import claims, tables
 from reports.plots import Figure
-from reports.tables import Device, Ref, Table
+from reports.results import Device, Ref
+from reports.tables import Table
 
 
 @dataclass

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports import paper
-from reports.tables import Device, Latency, find_kind, find_latency, percent
+from reports.query import Latency, find_kind, find_latency, percent
+from reports.results import Device
 
 log = logging.getLogger(__name__)
 

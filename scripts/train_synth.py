@@ -8,7 +8,7 @@ Throughput is measured in separate short runs, interleaved (ours, ultralytics, o
 own process with the same imgsz, batch, nbs, augmentation, workers=0, fp32 and deterministic mode, mosaic on.
 For each run only the training-loop time of its epochs after the first (warm-up) counts: ours from results.csv
 `train_s`, ultralytics' from its on_train_epoch_start/end callbacks; images/s = train images / epoch seconds; the
-ratio is median(ours) / median(ultralytics). Results are appended under reports/results/<cpu-slug>/training/.
+ratio is median(ours) / median(ultralytics). Results are appended under results/<cpu-slug>/training/.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--throughput-rounds", type=int, default=2, help="interleaved rounds (0 skips the comparison)")
     p.add_argument("--throughput-epochs", type=int, default=3, help="epochs per throughput run (first discarded)")
     p.add_argument("--throughput-images", type=int, default=256, help="train images in the throughput runs")
-    p.add_argument("--out", default=None, help="results folder (default reports/results/<cpu-slug>/training)")
+    p.add_argument("--out", default=None, help="results folder (default results/<cpu-slug>/training)")
     args = p.parse_args(argv)
     if args.imgsz % 32 or args.batch < 2 or args.epochs < 1 or args.throughput_epochs < 2:
         p.error("--imgsz must be a multiple of 32, --batch >= 2, --epochs >= 1, --throughput-epochs >= 2")
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from bench.system import device_slug
 
-    out = Path(args.out or ROOT / "reports" / "results" / device_slug("cpu") / "training")
+    out = Path(args.out or ROOT / "results" / device_slug("cpu") / "training")
     out.mkdir(parents=True, exist_ok=True)
     yaml = ensure_data(Path(args.data_dir), args.train, args.val, args.imgsz)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
