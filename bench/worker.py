@@ -30,7 +30,7 @@ import torch
 from baselines import build
 from baselines.names import lookup
 from baselines.post import post_for
-from bench import flops, measure, timing
+from bench import accel, flops, measure, timing
 from bench.case import Case
 from bench.precision import DTYPES, fp32_mode
 from bench.subject import Subject, n_params, subject_for
@@ -103,8 +103,8 @@ def _prepare(job: dict, state: dict) -> dict:
 def _round(job: dict, state: dict) -> list[float]:
     case, _, step = state[job["key"]]
     with fp32_mode(case.precision), torch.inference_mode():
-        return timing.time_loop(step, case.device, warmup=job.get("warmup", 1), min_iters=job["iters"],
-                                min_time_s=job.get("min_time_s", 0.0))
+        return timing.time_loop(step, accel.for_device(case.device), warmup=job.get("warmup", 1),
+                                min_iters=job["iters"], min_time_s=job.get("min_time_s", 0.0))
 
 
 def _release(job: dict, state: dict) -> bool:

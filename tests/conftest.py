@@ -25,9 +25,9 @@ def offline_env(tmp_path_factory) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def worker(offline_env, tmp_path_factory):
-    """A persistent `python -m baselines.worker` child (ultralytics is imported there, never in the test process)."""
-    from baselines.client import Worker
+    """A persistent `python -m bench.worker` child (ultralytics is imported there, never in the test process)."""
+    from baselines.child import Worker
 
-    w = Worker(config_root=tmp_path_factory.mktemp("worker"))
+    w = Worker("bench.worker", config_root=tmp_path_factory.mktemp("worker"))
     yield w
     w.close()

@@ -57,7 +57,7 @@ def test_rtdetr_r18_builds_near_official_size(worker):
 
 
 def test_worker_reports_errors_and_survives(worker):
-    from baselines.client import WorkerError
+    from baselines.child import WorkerError
 
     with pytest.raises(WorkerError, match="unknown baseline"):
         worker.call({"op": "params", "name": "nope"})

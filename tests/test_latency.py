@@ -15,6 +15,7 @@ import torch
 
 from bench.latency import main
 from bench.records import COLUMNS, read_records
+from bench.accel import Cpu
 from bench.timing import summarize, time_loop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,9 +24,9 @@ FAST = ["--imgsz", "64", "--warmup", "1", "--min-iters", "2", "--min-time", "0",
 
 def test_time_loop_reaches_both_minimums():
     calls = []
-    samples = time_loop(lambda: calls.append(1), "cpu", warmup=3, min_iters=7, min_time_s=0.0)
+    samples = time_loop(lambda: calls.append(1), Cpu(), warmup=3, min_iters=7, min_time_s=0.0)
     assert len(samples) == 7 and len(calls) == 10
-    samples = time_loop(lambda: time.sleep(0.01), "cpu", warmup=0, min_iters=1, min_time_s=0.1)
+    samples = time_loop(lambda: time.sleep(0.01), Cpu(), warmup=0, min_iters=1, min_time_s=0.1)
     assert len(samples) >= 5  # the time floor, not the count, ended this loop
 
 
@@ -72,8 +73,8 @@ def _one_line_error(capsys) -> str:
 @pytest.mark.parametrize("argv, message", [
     (["--models", "yolov99-n"], "unknown model 'yolov99-n'"),
     (["--models", "yolov12-n", "--precision", "fp8"], "unknown precision 'fp8'"),
-    (["--models", "yolov12-n", "--batch", "0"], "--batch must be integers >= 1"),
-    (["--models", "yolov12-n", "--imgsz", "100"], "multiples of 32"),
+    (["--models", "yolov12-n", "--batch", "0"], "--batch 0: accepted an integer >= 1"),
+    (["--models", "yolov12-n", "--imgsz", "100"], "multiples of 32 from 32 to 4096"),
     (["--models", "yolov12-n", "--attn", "sdpa-efficient"], "--attn sdpa-efficient cannot run on cpu"),
     (["--models", "yolov12-n", "--attn", "magic"], "unknown attention backend 'magic'"),
     (["--models", "yolov12-n", "--mode", "turbo"], "unknown mode 'turbo'"),
@@ -103,7 +104,7 @@ def test_flash_attn_missing(tmp_path, capsys):
 
 def test_out_is_a_directory(tmp_path, capsys):
     assert main(["--models", "yolov12-n", "--out", str(tmp_path)]) == 2
-    assert "not a writable file" in _one_line_error(capsys)
+    assert "is a folder; accepted: a file path" in _one_line_error(capsys)
 
 
 def test_killed_sweep_leaves_valid_csv(tmp_path):

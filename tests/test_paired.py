@@ -1,35 +1,46 @@
-"""Paired mode: ratio statistics, a tiny interleaved run, resume, and its user errors."""
+"""Paired designs: a tiny interleaved run with its interval and design, resume, re-measured rounds, user errors."""
 
 from __future__ import annotations
 
 import pytest
 
-from bench.paired import main, ratio_stats
+from bench import paired, stats
+from bench.paired import main
 from bench.records import read_records
 
 
-def test_ratio_stats():
-    s = ratio_stats([2.0, 4.0, 3.0, 6.0], [1.0, 2.0, 2.0, 2.0])
-    assert s == {"rounds": 4, "ratio_p50": 2.0, "ratio_min": 1.5, "ratio_max": 3.0, "ratio_iqr": 0.375}
+def test_outcome_fields_from_rounds():
+    result = stats.RoundsResult(pairs=((2.0, 1.0), (4.0, 2.0), (3.0, 2.0), (6.0, 2.0)), indices=(0, 1, 2, 3),
+                                remeasured=1, disturbed_remaining=False)
+    info = {"a": {"attn_observed": "reference"}, "b": {"attn_observed": "none"}}
+    f = paired.outcome(result, info)
+    assert f["rounds"] == 4 and f["rounds_remeasured"] == 1 and f["validity"] == "few-rounds"
+    assert f["ratio_p50"] == 2.0 and f["ratio_min"] == 1.5 and f["ratio_max"] == 3.0
+    assert f["ratio_ci_low"] <= f["ratio_p50"] <= f["ratio_ci_high"]
+    assert "b_attn_observed=none" in f["detail"]
 
 
 def test_paired_area_on_off_and_resume(tmp_path, offline_env):
     out = tmp_path / "paired.csv"
-    argv = ["yolov12-n", "yolov12-n:area=1", "--imgsz", "64", "--rounds", "2", "--round-iters", "1",
+    argv = ["yolov12-n", "yolov12-n:area=1", "--imgsz", "64", "--rounds", "4", "--round-iters", "1",
             "--threads", "1", "--out", str(out)]
     assert main(argv) == 0
     (row,) = read_records(out)
     assert row["kind"] == "paired" and row["status"] == "ok", row["detail"]
-    assert row["pair_b"] == "yolov12-n:area=1" and row["rounds"] == "2" and float(row["ratio_p50"]) > 0
-    assert float(row["ratio_min"]) <= float(row["ratio_p50"]) <= float(row["ratio_max"])
+    assert row["pair_b"] == "yolov12-n:area=1" and row["b_overrides"] == "area=1" and row["b_model"] == "yolov12-n"
+    assert int(row["rounds"]) >= 4 and float(row["ratio_p50"]) > 0 and "interleaved" in row["design"]
+    assert float(row["ratio_ci_low"]) <= float(row["ratio_p50"]) <= float(row["ratio_ci_high"])
+    assert row["suite_git_sha"] != "" and "torch=" in row["versions"] and row["command"].startswith("python -m")
     assert main(argv) == 0 and len(read_records(out)) == 1
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["yolo12-n@sdpa", "yolov12-n"], "applies to our models only"),
-    (["yolov12-n"], "exactly two configurations"),
+    (["yolo12-n@sdpa", "yolov12-n"], "apply to our models only"),
+    (["yolov12-n"], "the following arguments are required"),
     (["yolov12-n", "yolov12-n@sdpa-efficient"], "cannot run on cpu"),
-    (["yolov12-n", "yolo12-n", "--rounds", "1"], "--rounds must be >= 2"),
+    (["yolov12-n", "yolo12-n", "--rounds", "1"], "--rounds 1"),
+    (["yolov12-n", "yolo12-n", "--mode", "cudagraph"], "cudagraph"),
+    (["yolov12-n:area=abc", "yolo12-n"], "area"),
 ])
 def test_paired_user_errors(tmp_path, capsys, argv, message):
     out = tmp_path / "p.csv"
