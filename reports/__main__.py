@@ -1,15 +1,21 @@
-"""`python -m reports build [--results DIR ...] [--out DIR]`: index.html, REPORT.md, figures/ and tables/*.csv
-from every results folder found (one column per device)."""
+"""`python -m reports build [--results DIR ...] [--out DIR]`: index.html, REPORT.md, figures/, tables/*.csv and
+tables/verdicts.csv (one row per claim and device) from every results folder found (one column per device). Rows
+the readers cannot use are left out, listed in the report and warned about on stderr (one line per file)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import os
+import sys
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from reports import html, markdown, tables
+from bench.records import Problem
+from reports import claims, html, markdown, tables
 from reports.model import build_report
 from reports.results import load_results
 from yolov12.cli import ArgumentParser, UserError, cli
@@ -31,6 +37,26 @@ def _parser() -> ArgumentParser:
     return p
 
 
+def verdicts_csv(verdicts: Sequence[claims.Verdict]) -> str:
+    """verdicts.csv's text: a header (claims.VERDICT_COLUMNS) and one row per (claim, device)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(claims.VERDICT_COLUMNS)
+    w.writerows(claims.verdict_rows(verdicts))
+    return buf.getvalue()
+
+
+def warn_problems(problems: Sequence[Problem]) -> None:
+    """One stderr line per file with rows left out: how many, and the first problem."""
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(p.file, []).append(p)
+    for file, found in by_file.items():
+        rows = len({p.line for p in found})
+        print(f"warning: {file}: {rows} row(s) left out of the report (first: {found[0]})", file=sys.stderr,
+              flush=True)
+
+
 def build(results: list[str], out: Path) -> tuple[Path, Path]:
     """Build the report; returns (index.html, REPORT.md)."""
     os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="mpl-"))
@@ -39,11 +65,13 @@ def build(results: list[str], out: Path) -> tuple[Path, Path]:
     figures_dir = out / "figures"
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     report = build_report(devices, results, figures_dir, out, stamp)
+    warn_problems(report.problems)
     csv_links = {}
     for t in report.tables:
         path = out / "tables" / f"{t.key}.csv"
         tables.write_csv(t, path)
         csv_links[t.key] = path.relative_to(out).as_posix()
+    write_atomic(out / "tables" / "verdicts.csv", verdicts_csv(report.verdicts))
     index, md = out / "index.html", out / "REPORT.md"
     write_atomic(index, html.render(report, csv_links, "figures"))
     write_atomic(md, markdown.render(report, csv_links, "figures"))

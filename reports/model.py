@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.records import Problem
 from reports import claims, tables
 from reports.plots import Figure
 from reports.results import Device, Ref
 from reports.tables import Table
+
+PROBLEMS_SHOWN = 20  # the report lists the first problems; the build prints one warning per problem file
 
 
 @dataclass
@@ -23,6 +26,20 @@ class Report:
     summary: list[tuple[str, dict[str, int]]]  # (device slug, verdict -> count)
     refs: dict[Ref, int] = field(default_factory=dict)
     out_dir: str = "."
+    verdicts: list[claims.Verdict] = field(default_factory=list)  # one per (claim, device)
+    by_category: list[tuple[str, dict[str, dict[str, int]]]] = field(default_factory=list)  # slug, cat -> verdict -> n
+    problems: list[Problem] = field(default_factory=list)  # rows and files left out, every device
+
+    def headlines(self) -> list[tuple[str, str]]:
+        """(device slug, 'count: 20 holds, ...; speed: ...; accuracy: ...')."""
+        return [(slug, claims.headline(counts)) for slug, counts in self.by_category]
+
+    def rows_left_out(self) -> int:
+        """How many rows (or whole files, for a header problem) the readers left out."""
+        return len({(p.file, p.line) for p in self.problems})
+
+    def problems_shown(self) -> list[str]:
+        return [str(p) for p in self.problems[:PROBLEMS_SHOWN]]
 
     def ref_id(self, ref: Ref) -> int:
         return self.refs[ref]
@@ -56,5 +73,7 @@ def build_report(devices: list[Device], roots: Sequence[str], figures_dir: Path,
     figures = plots.all_figures(devices, flat, figures_dir)
     summary = [(d.slug, {k: sum(1 for v in flat if v.device == d.slug and v.verdict == k) for k in claims.VERDICTS})
                for d in devices]
+    by_category = [(d.slug, claims.summarise(flat, d.slug)) for d in devices]
+    problems = [p for d in devices for p in d.problems]
     return Report(generated_utc, [str(r) for r in roots], devices, all_tables, figures, summary,
-                  number_refs(all_tables), str(out_dir))
+                  number_refs(all_tables), str(out_dir), flat, by_category, problems)

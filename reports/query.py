@@ -10,11 +10,13 @@ are configurations `<model>[:<overrides>][@<backend>]` with `ratio_p50` = latenc
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.config import parse, show
+from reports import paper
 from reports.results import Device, Record
 from yolov12.cli import UserError
 from yolov12.model import list_models
@@ -30,11 +32,35 @@ def canonical(model: str, overrides: str | dict | None) -> tuple | None:
     () for the default graph and for baselines, None when they do not parse."""
     if not overrides or model not in list_models():
         return ()
-    text = overrides if isinstance(overrides, str) else ",".join(f"{k}={show(v)}" for k, v in overrides.items())
+    text = _override_text(overrides) if isinstance(overrides, str) else \
+        ",".join(f"{k}={show(v)}" for k, v in overrides.items())
     try:
         return parse(f"{model}:{text}").overrides
     except UserError:
         return None
+
+
+def _override_text(text: str) -> str:
+    """`area=(1, 1),mlp_ratio=2` -> `area=1,mlp_ratio=2`: tuple values (which hold commas) in bench.config's
+    spelling, so that every way of writing a value parses to the same configuration."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text + ","):
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if ch == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    out = []
+    for item in filter(str.strip, items):
+        key, eq, value = item.partition("=")
+        value = value.strip()
+        if value.startswith(("(", "[")):
+            try:
+                value = show(tuple(ast.literal_eval(value)))
+            except (ValueError, SyntaxError, TypeError):
+                pass
+        out.append(f"{key.strip()}{eq}{value}")
+    return ",".join(out)
 
 
 def record_overrides(rec: Record) -> tuple | None:
@@ -126,6 +152,28 @@ def find_kind(devices: Sequence[Device], kind: str, model: str, overrides: dict 
     flops_640 = [r for r in cands if r.num("imgsz") in (None, 640)]
     cands = flops_640 or cands
     return min(cands, key=lambda r: _neg_time(r.get("timestamp_utc"))) if cands else None
+
+
+PAPER_NETWORK_TOL = 0.05  # a baseline more than 5 % off its paper row (params or FLOPs) is another network
+
+
+def not_paper_network(devices: Sequence[Device], model: str) -> str:
+    """'' when `model` is ours, has no paper Table 1 row or no flops record, or matches its row within 5 %; else
+    "not the paper's network (params X vs Y M)" (or GFLOPs) from its flops record. Our own models are judged by
+    the count claims instead."""
+    if model.startswith("yolov12-"):
+        return ""
+    row = paper.table1_row(model)
+    rec = find_kind(devices, "flops", model) if row is not None else None
+    if rec is None:
+        return ""
+    params = millions(rec.num("params_fused") or rec.num("params"))
+    gflops = rec.num("gflops_paper")
+    if params is not None and abs(params / row.params_m - 1) > PAPER_NETWORK_TOL:
+        return f"not the paper's network (params {params:.1f} vs {row.params_m:g} M)"
+    if gflops is not None and abs(gflops / row.gflops - 1) > PAPER_NETWORK_TOL:
+        return f"not the paper's network (GFLOPs {gflops:.1f} vs {row.gflops:g} G)"
+    return ""
 
 
 def millions(value: float | None) -> float | None:

@@ -63,6 +63,11 @@ class Device:
     def default_precision(self) -> str:
         return "fp16" if self.kind == "cuda" else "fp32"
 
+    def hardware(self) -> str:
+        """Every name this device goes by: the slug, the records' device names and the machine in system.json."""
+        names = {self.slug, *(r.get("device_name") for r in self.records if r.get("device_name"))}
+        return "; ".join(sorted(names)) + "; " + "; ".join(stack_summary(s) for s in self.systems.values())
+
     def stack(self) -> str:
         """One line: machine and software versions, from system.json (first found)."""
         for system in self.systems.values():

@@ -3,7 +3,9 @@ well-formed, every cited record and image exists, and the page renders in headle
 
 from __future__ import annotations
 
+import csv
 import html.parser
+import io
 import re
 import shutil
 import subprocess
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from reports import claims
 from reports.__main__ import build, main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "results"
@@ -91,7 +94,7 @@ def md_cell_text(cell: str) -> str:
 def test_outputs_exist(report):
     out, _, _ = report
     for name in ("index.html", "REPORT.md", "tables/table1.csv", "tables/table3.csv", "tables/table4.csv",
-                 "tables/table5.csv", "tables/claims.csv"):
+                 "tables/table5.csv", "tables/claims.csv", "tables/verdicts.csv"):
         assert (out / name).is_file(), name
     assert list((out / "figures").glob("tradeoff-*.png")) and list((out / "figures").glob("tradeoff-*.svg"))
     assert not list(out.rglob("*.tmp"))
@@ -138,9 +141,7 @@ def test_context_and_missing_device_cells(report):
 
 
 def test_cli_errors_exit_2(tmp_path, capsys):
-    with pytest.raises(SystemExit) as e:
-        main(["build", "--results", str(tmp_path / "absent"), "--out", str(tmp_path / "o")])
-    assert e.value.code == 2
+    assert main(["build", "--results", str(tmp_path / "absent"), "--out", str(tmp_path / "o")]) == 2
     assert "--results" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
@@ -149,6 +150,61 @@ def test_build_without_results(tmp_path):
     (tmp_path / "results").mkdir()
     index, md = build([str(tmp_path / "results")], tmp_path / "out")
     assert "No results found" in index.read_text() and "No results found" in md.read_text()
+
+
+def test_verdicts_csv_one_row_per_claim_and_device(report):
+    out, _, _ = report
+    with (out / "tables" / "verdicts.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["claim", "category", "device", "verdict", "measured", "ci_low", "ci_high", "bound",
+                             "same_hardware", "records"]
+    ids = [c.id for c in claims.all_claims()]
+    devices = ["cpu-fixture-epyc-2t", "cuda-fixture-h100"]
+    assert sorted((r["claim"], r["device"]) for r in rows) == sorted((i, d) for i in ids for d in devices)
+    assert {r["verdict"] for r in rows} <= set(claims.VERDICTS)
+    assert {r["category"] for r in rows} == set(claims.CATEGORIES)
+    assert {r["same_hardware"] for r in rows} == {"yes", "no"}
+    area = next(r for r in rows if r["claim"] == "area-n-cpu" and r["device"] == devices[0])
+    assert (area["verdict"], float(area["measured"]), float(area["ci_low"]), float(area["ci_high"])) == \
+        ("does not hold", 0.85, 0.81, 0.9)
+    assert area["records"].startswith("cpu-fixture-epyc-2t/paired.csv#") and "<=" in area["bound"]
+    both = {r["claim"]: r["verdict"] for r in rows if r["device"] == devices[0]}
+    assert (both["s-vs-r18-flops"], both["s-vs-r18-flops-total"]) == ("holds", "does not hold")
+
+
+def test_headline_counts_per_category(report):
+    _, page, md = report
+    for text in (page, md):
+        assert "Claims per category" in text
+        assert re.search(r"count: \d+ holds", text) and "; speed: " in text and "; accuracy: " in text
+        assert "inconclusive" in text
+
+
+def test_rows_left_out_are_named_by_file_line_and_column(tmp_path, capsys):
+    dev = tmp_path / "results" / "cpu-bad"
+    shutil.copytree(FIXTURES / "cpu-fixture-epyc-2t", dev)
+    lines = (dev / "latency.csv").read_text().splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(",")
+    fields = next(csv.reader([lines[3]]))
+    fields[header.index("latency_p50_ms")] = "fast"
+    buf = io.StringIO()
+    csv.writer(buf).writerow(fields)
+    lines[3] = buf.getvalue()
+    (dev / "latency.csv").write_text("".join(lines))
+    assert main(["build", "--results", str(tmp_path / "results"), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1 and "latency.csv" in err and "1 row(s) left out" in err
+    where = "latency.csv:4: column 'latency_p50_ms': 'fast' is not a number"
+    for name in ("index.html", "REPORT.md"):
+        text = (tmp_path / "out" / name).read_text()
+        assert "Data left out" in text and "1 row(s)" in text
+        assert where in text.replace("&#39;", "'")
+        assert text.index("Data left out") < text.index("Devices")  # near the top
+
+
+def test_clean_results_say_nothing_was_left_out(report):
+    _, page, md = report
+    assert "Data left out" not in page and "Data left out" not in md
 
 
 def _chromium(url: str, *extra: str, tmp: Path) -> subprocess.CompletedProcess:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from reports import paper, tables
-from reports.tables import MISSING, Latency
+from reports import paper, query, tables
+from reports.cells import MISSING, latency_cell, paired_cell
+from reports.query import Latency, canonical, find_latency
+from reports.results import Device, Record, Ref, load_results
 
 FIXTURES = Path(__file__).parent / "fixtures" / "results"
 CPU, CUDA = "cpu-fixture-epyc-2t", "cuda-fixture-h100"
@@ -16,7 +18,7 @@ CPU, CUDA = "cpu-fixture-epyc-2t", "cuda-fixture-h100"
 
 @pytest.fixture(scope="module")
 def devices():
-    return tables.load_results([FIXTURES])
+    return load_results([FIXTURES])
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +90,7 @@ def test_table4_every_paper_row_and_both_precisions(built):
 def test_table5_variants_ratios_and_unbuildable(built):
     t = built["table5"]
     pe9 = row_of(t, "5d", "PE 9x9")
-    assert pe9["variant"].text() == "paper+pe_kernel=9"
+    assert pe9["variant"].text() == "pe_kernel=9"
     assert pe9[f"{CPU} fp32 ms"].value == 57.0
     assert pe9[f"{CPU} vs default"].value == pytest.approx(57 / 55)
     assert pe9["paper vs default"].value == pytest.approx(1.79 / 1.64)
@@ -99,25 +101,29 @@ def test_table5_variants_ratios_and_unbuildable(built):
     assert row_of(t, "5h", "N, FlashAttention off")[f"{CUDA} fp16 ms"].value == pytest.approx(2.60)
 
 
-def test_variant_conventions():
-    assert tables.parse_variant("paper+area=1") == tables.parse_variant("paper+area=1x1") == {"area": "1.0"}
-    assert tables.parse_variant("paper+mlp_ratio=4") == tables.parse_variant("mlp_ratio=4.0")
-    assert tables.parse_variant("yolo11") == {}
-    assert tables.variant_label("yolov12-l", {"mlp_ratio": 4.0}) == "paper+mlp_ratio=4.0"
-    assert tables.parse_pair_label("yolov12-n:area=1@reference") == ("yolov12-n", {"area": "1.0"}, "reference")
+def test_configurations_are_canonical():
+    assert canonical("yolov12-n", "area=1") == canonical("yolov12-n", "area=1x1") \
+        == canonical("yolov12-n", "area=(1, 1)") == canonical("yolov12-n", {"area": 1}) != ()
+    assert canonical("yolov12-n", "area=1") != canonical("yolov12-n", "area=2")
+    assert canonical("yolov12-n", "pe_kernel=7") == () == canonical("yolov12-n", "")  # N's default graph
+    assert canonical("yolov12-n", "pe_kernel=9") != ()
+    assert canonical("yolo11-n", "") == ()
+    assert canonical("yolov12-n", "nonsense=3") is None
+    assert query.parse_pair_label("yolov12-n:area=1@reference") == ("yolov12-n", canonical("yolov12-n", "area=1"),
+                                                                    "reference")
 
 
 def test_no_results_means_every_measured_cell_missing(tmp_path):
-    empty = tables.build_all(tables.load_results([tmp_path / "nothing"]))
+    empty = tables.build_all(load_results([tmp_path / "nothing"]))
     assert all(c.source != "measured" for t in empty for r in t.rows for c in r)
     assert any("no results folder" in line for line in empty[0].context)
 
 
 def test_oom_is_not_a_latency(devices):
     cuda = devices[1]
-    rec = tables.find_latency(cuda, Latency.of("yolov12-x", precision="fp16", batch=64))
+    rec = find_latency(cuda, Latency.of("yolov12-x", precision="fp16", batch=64))
     assert rec is not None and rec.get("status") == "oom"
-    assert tables.latency_cell(cuda, Latency.of("yolov12-x", precision="fp16", batch=64)).text() == "oom"
+    assert latency_cell(cuda, Latency.of("yolov12-x", precision="fp16", batch=64)).text() == "oom"
 
 
 def test_csv_matches_table(built, tmp_path):
@@ -133,18 +139,25 @@ def test_csv_matches_table(built, tmp_path):
     assert "0" not in {c for r in rows[1:] for c in r[4:]}  # missing is never a bare zero
 
 
-def _rec(i: int, **kw) -> tables.Record:
+def _rec(i: int, **kw) -> Record:
     base = {"kind": "latency", "model": "yolov12-n", "variant": "paper", "precision": "fp16", "mode": "eager",
             "imgsz": "640", "batch": "1", "timed_region": "forward", "status": "ok", "timestamp_utc": "2026"}
-    return tables.Record({**base, **kw}, tables.Ref("x/latency.csv", i))
+    return Record({**base, **kw}, Ref("x/latency.csv", i))
 
 
 def test_explicit_default_override_is_the_default_graph():
-    dev = tables.Device("cuda-x", [_rec(1, variant="paper+pe_kernel=7", latency_p50_ms="2.0"),
-                                   _rec(2, model="yolov12-l", variant="paper+mlp_ratio=1.2", latency_p50_ms="7.0")])
-    assert tables.latency_cell(dev, Latency.of("yolov12-n", precision="fp16")).value == 2.0
-    assert tables.latency_cell(dev, Latency.of("yolov12-l", precision="fp16")).value == 7.0
-    assert tables.latency_cell(dev, Latency.of("yolov12-n", {"pe_kernel": 9}, precision="fp16")).source == "missing"
+    old = Device("cuda-x", [_rec(1, variant="paper+pe_kernel=7", latency_p50_ms="2.0"),  # the old schema's spelling
+                            _rec(2, model="yolov12-l", variant="paper+mlp_ratio=1.2", latency_p50_ms="7.0")])
+    new = Device("cuda-x", [_rec(1, overrides="pe_kernel=7", latency_p50_ms="2.0"),
+                            _rec(2, model="yolov12-l", overrides="mlp_ratio=1.2", latency_p50_ms="7.0")])
+    for dev in (old, new):
+        assert latency_cell(dev, Latency.of("yolov12-n", precision="fp16")).value == 2.0
+        assert latency_cell(dev, Latency.of("yolov12-l", precision="fp16")).value == 7.0
+        assert latency_cell(dev, Latency.of("yolov12-n", {"pe_kernel": 9}, precision="fp16")).source == "missing"
+    dev = new
+    assert latency_cell(dev, Latency.of("yolov12-n", precision="fp16")).value == 2.0
+    assert latency_cell(dev, Latency.of("yolov12-l", precision="fp16")).value == 7.0
+    assert latency_cell(dev, Latency.of("yolov12-n", {"pe_kernel": 9}, precision="fp16")).source == "missing"
 
 
 def test_paired_side_with_flash_kernels_is_not_a_no_flash_measurement():
@@ -152,8 +165,8 @@ def test_paired_side_with_flash_kernels_is_not_a_no_flash_measurement():
                 ratio_max="1.0", rounds="10")
     on, off = Latency.of("yolov12-n", precision="fp16", attn="no-flash"), \
         Latency.of("yolov12-n", {"area": 1}, precision="fp16", attn="no-flash")
-    flash = tables.Device("cuda-x", [_rec(1, **pair, attn_observed="sdpa-flash|sdpa-flash")])
-    assert tables.paired_cell(flash, on, off).source == "missing"
-    plain = tables.Device("cuda-x", [_rec(1, **pair, attn_observed="reference|reference")])
-    assert tables.paired_cell(plain, on, off).value == pytest.approx(0.9)
-    assert tables.paired_cell(plain, off, on).value == pytest.approx(1 / 0.9)  # the other way round: inverted
+    flash = Device("cuda-x", [_rec(1, **pair, attn_observed="sdpa-flash|sdpa-flash")])
+    assert paired_cell(flash, on, off).source == "missing"
+    plain = Device("cuda-x", [_rec(1, **pair, attn_observed="reference|reference")])
+    assert paired_cell(plain, on, off).value == pytest.approx(0.9)
+    assert paired_cell(plain, off, on).value == pytest.approx(1 / 0.9)  # the other way round: inverted
