@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports import paper
-from reports.query import Latency, find_kind, find_latency, percent
+from reports.query import Latency, find_kind, find_latency, not_paper_network, percent
 from reports.results import Device
 
 log = logging.getLogger(__name__)
@@ -68,13 +68,28 @@ def _lat(device: Device, model: str, precision: str | None = None, batch: int = 
     return rec.num("latency_p50_ms") if rec is not None and rec.get("status") == "ok" else None
 
 
-def _tradeoff_axis(ax, points: dict[tuple[int, str], list[tuple[float, float, bool]]], xlabel: str) -> None:
+def _others(devices: Sequence[Device], models) -> dict[str, str]:
+    """model -> "not the paper's network (...)" for every drawn baseline that is another network than the paper's."""
+    return {m: why for m in models if (why := not_paper_network(devices, m))}
+
+
+def _others_caption(others: dict[str, str]) -> str:
+    if not others:
+        return ""
+    return " Marked x: " + "; ".join(f"{m}: {why}" for m, why in sorted(others.items())) + "."
+
+
+def _tradeoff_axis(ax, points: dict[tuple[int, str], list[tuple]], xlabel: str) -> None:
     for (i, fam), pts in points.items():
         pts.sort()
         color = f"C{i % 10}"  # one colour per family in every figure
         ax.plot([p[0] for p in pts], [p[1] for p in pts], "-", color=color, lw=2 if "ours" in fam else 1, label=fam)
-        for x, y, meas in pts:
-            ax.plot(x, y, "o", color=color, mfc=color if meas else "white", ms=7)
+        for x, y, meas, *other in pts:
+            if other and other[0]:
+                ax.plot(x, y, "x", color=color, ms=9, mew=2)
+                ax.annotate("not the paper's", (x, y), fontsize=6, xytext=(3, -8), textcoords="offset points")
+            else:
+                ax.plot(x, y, "o", color=color, mfc=color if meas else "white", ms=7)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("COCO mAP50-95 (%)")
     ax.grid(alpha=0.3)
@@ -84,6 +99,8 @@ def tradeoff(devices: Sequence[Device], device: Device | None, out: Path) -> Fig
     """Figure 1 style: latency-mAP and FLOPs-mAP. device None = the paper's own T4 numbers."""
     lat_pts: dict[str, list] = {}
     flop_pts: dict[str, list] = {}
+    seen: set[str] = set()
+    others = {} if device is None else _others(devices, [f"{p}{s}" for _, p, ss in FAMILIES for s in ss])
     for i, (fam, prefix, scales) in enumerate(FAMILIES):
         if device is None and prefix == "yolo12-":
             continue  # the paper's numbers for Ultralytics' YOLO12 are YOLOv12's own: one curve, not two
@@ -93,14 +110,15 @@ def tradeoff(devices: Sequence[Device], device: Device | None, out: Path) -> Fig
             ap, meas = _map(devices, model)
             if ap is None:
                 continue
+            seen.add(model)
             ref = paper.paper_reference(model)
             ms = (ref[3] if ref else None) if device is None else _lat(device, model)
             if ms is not None:
-                lat_pts.setdefault((i, fam), []).append((ms, ap, meas and device is not None))
+                lat_pts.setdefault((i, fam), []).append((ms, ap, meas and device is not None, model in others))
             frec = find_kind(devices, "flops", model) if device is not None else None
             g = frec.num("gflops_paper") if frec is not None else (ref[1] if ref and device is None else None)
             if g is not None:
-                flop_pts.setdefault((i, fam), []).append((g, ap, meas and device is not None))
+                flop_pts.setdefault((i, fam), []).append((g, ap, meas and device is not None, model in others))
     slug = device.slug if device else "paper-t4"
     if not lat_pts and not flop_pts:
         return Figure("", f"Trade-off on {slug}",
@@ -120,11 +138,13 @@ def tradeoff(devices: Sequence[Device], device: Device | None, out: Path) -> Fig
     fig.suptitle(f"Accuracy trade-off — {src}; filled: measured mAP, hollow: the paper's mAP")
     stem = f"tradeoff-{slug}"
     _save(fig, out, stem)
+    drawn = {m: w for m, w in others.items() if m in seen}
     return Figure(stem, f"Latency-mAP and FLOPs-mAP — {src}",
-                  "Filled markers use a measured mAP; hollow markers carry the paper's (or README's) mAP.")
+                  "Filled markers use a measured mAP; hollow markers carry the paper's (or README's) mAP."
+                  + _others_caption(drawn))
 
 
-def latency_by_scale(device: Device, out: Path) -> Figure:
+def latency_by_scale(device: Device, out: Path, devices: Sequence[Device] = ()) -> Figure:
     plt = _pyplot()
     series = {}
     for fam, prefix, scales in FAMILIES:
@@ -136,8 +156,20 @@ def latency_by_scale(device: Device, out: Path) -> Figure:
         return Figure("", f"Latency by scale — {device.slug}", f"{device.slug}: no batch-1 latency: not measured.")
     fig, ax = plt.subplots(figsize=(8, 4.8))
     colors = {fam: f"C{i % 10}" for i, (fam, _, _) in enumerate(FAMILIES)}
+    prefixes = {fam: prefix for fam, prefix, _ in FAMILIES}
+    inv_x = {}
+    for fam, _, scales in FAMILIES:
+        for s in scales:
+            inv_x.setdefault((fam, SCALE_X[s]), s)
+    others = {}
     for fam, pts in series.items():
         ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=colors[fam], label=fam)
+        for x, y in pts:
+            model = f"{prefixes[fam]}{inv_x[(fam, x)]}"
+            why = not_paper_network(devices or [device], model)
+            if why:
+                others[model] = why
+                ax.plot(x, y, "x", color="k", ms=10, mew=2)
     ax.set_xticks([0, 1, 2, 3, 4], ["N/T", "S", "M", "L", "X/E"])
     ax.set_yscale("log")
     ax.set_ylabel(f"latency p50 (ms, {device.default_precision()}, batch 1)")
@@ -146,7 +178,8 @@ def latency_by_scale(device: Device, out: Path) -> Figure:
     ax.set_title(f"Latency by scale — {device.slug}")
     stem = f"latency-by-scale-{device.slug}"
     _save(fig, out, stem)
-    return Figure(stem, f"Latency by scale — {device.slug}", "p50 of the forward pass, batch 1, 640, eager.")
+    return Figure(stem, f"Latency by scale — {device.slug}",
+                  "p50 of the forward pass, batch 1, 640, eager." + _others_caption(others))
 
 
 def attention_onoff(device: Device, ledger_rows: Sequence, out: Path) -> Figure:
@@ -218,7 +251,8 @@ def device_vs_device(devices: Sequence[Device], out: Path) -> Figure:
     for ax, (xl, yl, pts) in zip(axes[0], pairs, strict=True):
         ax.loglog([p[0] for p in pts], [p[1] for p in pts], "o")
         for x, y, m in pts:
-            ax.annotate(m, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+            star = "*" if not_paper_network(devices, m) else ""
+            ax.annotate(m + star, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_locator(LogLocator(base=10, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
             axis.set_major_formatter(FormatStrFormatter("%g"))
@@ -229,13 +263,15 @@ def device_vs_device(devices: Sequence[Device], out: Path) -> Figure:
     fig.suptitle("Latency on one device against another (same model per point, log-log)")
     stem = "device-vs-device"
     _save(fig, out, stem)
-    return Figure(stem, "Device against device", "Each point is one model at batch 1; off-diagonal = different speed.")
+    others = _others(devices, {p[2] for _, _, pts in pairs for p in pts})
+    return Figure(stem, "Device against device", "Each point is one model at batch 1; off-diagonal = different speed."
+                  + _others_caption(others).replace("Marked x", "Marked *"))
 
 
 def all_figures(devices: Sequence[Device], verdicts: Sequence, out: Path) -> list[Figure]:
     figs = [tradeoff(devices, None, out)]
     for d in devices:
-        figs += [tradeoff(devices, d, out), latency_by_scale(d, out), attention_onoff(d, verdicts, out),
+        figs += [tradeoff(devices, d, out), latency_by_scale(d, out, devices), attention_onoff(d, verdicts, out),
                  throughput(d, out)]
     figs.append(device_vs_device(devices, out))
     return figs

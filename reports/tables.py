@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.config import Config
 from reports import paper
 from reports.cells import Cell, delta, label, latency_cell, measured, paired_cell, paper_cell, ratio
-from reports.query import Latency, canonical, find_kind, millions, percent
+from reports.query import Latency, canonical, find_kind, millions, not_paper_network, percent
 from reports.results import Device
 
 
@@ -71,17 +71,22 @@ def table1(devices: Sequence[Device]) -> Table:
         ap = measured(percent(acc.num("map50_95")) if acc else None, acc, 1)
         ap_cell = ap if ap.source == "measured" else paper_cell(p_ap, 1, mark=True)
         impl = (flops.get("impl") if flops else "") or ("ours" if model.startswith("yolov12") else "ultralytics")
+        other = not_paper_network(devices, model)  # another network than the paper's row: nothing to compare
         name = model + (" †" if model in paper.TABLE1_FLAGS else "") + (" (README)" if src == "readme" else "")
-        row = [label(name), label(impl), label(size.upper()), paper_cell(p_params, 1), params, delta(params, p_params),
-               paper_cell(p_flops, 1), gp, delta(gp, p_flops),
-               measured(flops.num("gflops_total") if flops else None, flops), ap_cell, delta(ap, p_ap, 1),
+        name += f" — {other}" if other else ""
+        skip = label("not compared") if other else None
+        row = [label(name), label(impl), label(size.upper()), paper_cell(p_params, 1), params,
+               skip or delta(params, p_params), paper_cell(p_flops, 1), gp, skip or delta(gp, p_flops),
+               measured(flops.num("gflops_total") if flops else None, flops), ap_cell, skip or delta(ap, p_ap, 1),
                paper_cell(p_ms)]
         for d in devices:
             lat = latency_cell(d, Latency.of(model, precision=d.default_precision()))
-            row += [lat, delta(lat, p_ms, relative=True)]
+            row += [lat, skip or delta(lat, p_ms, relative=True)]
         rows.append(row)
     notes = [f"{k}: {v}" for k, v in paper.TABLE1_FLAGS.items()] + paper.NOTES["table1"]
     notes.append("mAP marked '(paper)' is the paper's (or README's) figure: no accuracy record for that model.")
+    notes.append("'not the paper's network': a baseline whose params or FLOPs are more than 5 % off its paper row; "
+                 "its paper cells are not compared and claims resting on it are n/a.")
     notes.append("'vs T4' is (measured - paper) / paper on different hardware and runtime: read the claims ledger's "
                  "ratios, not this column, to judge speed claims.")
     protocol = ("timed region: forward (model call on a ready device tensor, synchronised), NMS excluded; batch 1; "
@@ -134,7 +139,8 @@ def table4(devices: Sequence[Device]) -> Table:
     cols += [f"{d.slug} {p}" for d in devices for p in ("FP32", "FP16")]
     rows = []
     for model, (flops, gpus) in paper.TABLE4.items():
-        row = [label(model), paper_cell(flops, 1)]
+        other = not_paper_network(devices, model)
+        row = [label(model + (f" — {other}" if other else "")), paper_cell(flops, 1)]
         for g in paper.TABLE4_GPUS:
             for i, p in enumerate(("fp32", "fp16")):
                 note = paper.TABLE4_SUSPECT.get((model, g, p), "")

@@ -170,3 +170,16 @@ def test_paired_side_with_flash_kernels_is_not_a_no_flash_measurement():
     plain = Device("cuda-x", [_rec(1, **pair, attn_observed="reference|reference")])
     assert paired_cell(plain, on, off).value == pytest.approx(0.9)
     assert paired_cell(plain, off, on).value == pytest.approx(1 / 0.9)  # the other way round: inverted
+
+
+def test_baseline_that_is_not_the_papers_network_is_named_and_not_compared(built, devices, tmp_path):
+    row = row_of(built["table1"], "yolov8-n")
+    assert "not the paper's network (params 4.0 vs 3.2 M)" in row["model"].text()
+    assert row["Δ params M"].text() == row[f"{CPU} vs T4"].text() == "not compared"
+    assert row[f"{CPU} fp32 ms"].value == 40.0  # still measured and shown
+    assert "not the paper's network" not in row_of(built["table1"], "yolo11-n")["model"].text()
+    assert "not the paper's network" not in row_of(built["table1"], "yolov10-n")["model"].text()
+    from reports import plots
+
+    fig = plots.latency_by_scale(devices[0], tmp_path, devices)
+    assert "yolov8-n: not the paper's network (params 4.0 vs 3.2 M)" in fig.caption
