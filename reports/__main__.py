@@ -52,9 +52,9 @@ def warn_problems(problems: Sequence[Problem]) -> None:
     for p in problems:
         by_file.setdefault(p.file, []).append(p)
     for file, found in by_file.items():
-        rows = len({p.line for p in found})
-        print(f"warning: {file}: {rows} row(s) left out of the report (first: {found[0]})", file=sys.stderr,
-              flush=True)
+        rows = len({p.line for p in found if p.line > 1})
+        what = "whole file left out" if any(p.line <= 1 for p in found) else f"{rows} row(s) left out"
+        print(f"warning: {file}: {what} of the report (first: {found[0]})", file=sys.stderr, flush=True)
 
 
 def build(results: list[str], out: Path) -> tuple[Path, Path]:

@@ -40,7 +40,7 @@ TOL_COUNT, TOL_SPEED, TOL_FA, TOL_RATIO, TOL_MAP, TOL_SAME = 0.05, 0.10, 0.05, 0
 
 T1_HW = ("T4 GPU, TensorRT FP16 (paper Table 1)", ("T4",))
 README_HW = ("T4 GPU, TensorRT 10 (official README)", ("T4",))
-T5_HW = ("as Table 1: T4 GPU, TensorRT FP16 (protocol unconfirmed)", ("T4",))
+T5_HW = ("T4 GPU, TensorRT FP16 (as Table 1; protocol unconfirmed)", ("T4",))
 RTX3080_HW = ("RTX 3080 GPU (paper Tables 3-4)", ("RTX 3080", "3080"))
 I7_HW = ("Intel i7-10700K CPU (paper Table 3)", ("i7-10700K",))
 ANY_HW = ("", ())
@@ -60,7 +60,7 @@ class Q:
     def describe(self) -> str:
         extra = ":" + ",".join(f"{k}={v}" for k, v in self.overrides) if self.overrides else ""
         attn = f"@{self.attn}" if self.attn != "any" else ""
-        prec = f" {self.precision}" if self.what == "latency" else ""
+        prec = f" {self.precision}" if self.what == "latency" and self.precision != "default" else ""
         return f"{self.what} {self.model}{extra}{attn}{prec}"
 
 

@@ -35,8 +35,20 @@ class Report:
         return [(slug, claims.headline(counts)) for slug, counts in self.by_category]
 
     def rows_left_out(self) -> int:
-        """How many rows (or whole files, for a header problem) the readers left out."""
-        return len({(p.file, p.line) for p in self.problems})
+        """How many data rows the readers left out (a file whose header they could not use counts in files)."""
+        whole = {p.file for p in self.problems if p.line <= 1}
+        return len({(p.file, p.line) for p in self.problems if p.line > 1 and p.file not in whole})
+
+    def files_left_out(self) -> int:
+        """How many files the readers could not use at all (unreadable, or a header that is not the schema's)."""
+        return len({p.file for p in self.problems if p.line <= 1})
+
+    def left_out_text(self) -> str:
+        """'3 row(s) and 1 whole file(s)' — what the report is missing."""
+        parts = [f"{self.rows_left_out()} row(s)"]
+        if self.files_left_out():
+            parts.append(f"{self.files_left_out()} whole file(s)")
+        return " and ".join(parts)
 
     def problems_shown(self) -> list[str]:
         return [str(p) for p in self.problems[:PROBLEMS_SHOWN]]

@@ -191,13 +191,15 @@ def test_rows_left_out_are_named_by_file_line_and_column(tmp_path, capsys):
     csv.writer(buf).writerow(fields)
     lines[3] = buf.getvalue()
     (dev / "latency.csv").write_text("".join(lines))
+    (dev / "notes.csv").write_text("run,epoch\n1,2\n")  # not a records file: left out whole
     assert main(["build", "--results", str(tmp_path / "results"), "--out", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
-    assert err.count("warning:") == 1 and "latency.csv" in err and "1 row(s) left out" in err
+    assert err.count("warning:") == 2 and "latency.csv: 1 row(s) left out" in err
+    assert "notes.csv: whole file left out" in err and "column 'run'" in err
     where = "latency.csv:4: column 'latency_p50_ms': 'fast' is not a number"
     for name in ("index.html", "REPORT.md"):
         text = (tmp_path / "out" / name).read_text()
-        assert "Data left out" in text and "1 row(s)" in text
+        assert "Data left out" in text and "1 row(s) and 1 whole file(s)" in text
         assert where in text.replace("&#39;", "'")
         assert text.index("Data left out") < text.index("Devices")  # near the top
 
