@@ -23,7 +23,7 @@ import torch
 
 from bench import flops, latency, paired
 from bench.case import Case
-from bench.config import Config, parse, resolve
+from bench.config import ATTN_CHOICES, Config, parse, resolve
 from bench.options import runnable_attention
 from bench.paired import Pair
 from bench.system import cpu_name, device_slug, gpu_name
@@ -85,10 +85,6 @@ CPU_LATENCY = ("yolov12-n", "yolov12-s", "yolo12-n", "yolo12-s", "yolov8-n", "yo
                "rtdetr-l")
 
 
-def _claim_bound(items: list[tuple[str, str, float | None]]) -> list[tuple[str, str, float | None]]:
-    return items
-
-
 def cpu_plan(threads: int) -> list[Step]:
     """FLOPs of every model; bs1 fp32 640 latency of N/S (each with its p50 interval); the paired designs."""
     d = dict(precision="fp32", imgsz=640, batch=1)
@@ -101,10 +97,12 @@ def cpu_plan(threads: int) -> list[Step]:
     ]
 
 
-def gpu_plan(device: str) -> list[Step]:
-    """Tables 1, 3, 4, 5, 5h of the paper, execution modes, batch sweep; paired designs for every comparison."""
+def gpu_plan(device: str, probe: bool = True) -> list[Step]:
+    """Tables 1, 3, 4, 5, 5h of the paper, execution modes, batch sweep; paired designs for every comparison.
+    The attention kernels are those that run on `device` in fp16 (probed), or every backend when `probe` is off
+    (a dry run on a machine without the GPU)."""
     d = dict(imgsz=640, batch=1)
-    kernels = [k for k in runnable_attention(device, "fp16")] if device.startswith("cuda") else ["reference", "sdpa"]
+    kernels = runnable_attention(device, "fp16") if probe else list(ATTN_CHOICES[1:])
     every = [c for c in resolve(["yolov12", "yolo12", "yolov8", "yolov9", "yolov10", "yolo11", "yolov6-3.0",
                                  "rtdetr"])]
     t5 = ([f"yolov12-n:proj={p}" for p in ("conv-bn", "linear-ln", "linear-bn", "conv-ln")]
@@ -122,7 +120,7 @@ def gpu_plan(device: str) -> list[Step]:
         Step("modes.csv", "latency", tuple(c for m in ("eager", "compile", "cudagraph") for c in cases(
             ["yolov12-n", "yolov12-s", "yolo11-n"], precision="fp16", mode=m))),
         Step("batch.csv", "latency", tuple(c for b in (1, 2, 4, 8, 16, 32, 64) for c in cases(
-            resolve(["yolov12", "yolo11", "yolov8"]), precision="fp16", batch=b) if True)),
+            resolve(["yolov12", "yolo11", "yolov8"]), precision="fp16", batch=b))),
     ]
     table3 = [(f"yolov12-{s}@reference", f"yolov12-{s}:area=1@reference", None) for s in SCALES]
     steps += [Step(f"table3-{p}.csv", "paired", _pairs(table3, device, 0, precision=p, **d, **pair))
@@ -235,7 +233,7 @@ def _describe(item) -> str:
 def run(plan: list[Step], folder: Path, device_name: str) -> int:
     """Run every step; a step with failed rows makes the final status 1 (the later steps still run)."""
     runners: dict[str, Callable[[Step, Path, str], int]] = {
-        "flops": lambda s, out, cmd: flops.run(list(s.items), 640 if not s.items else _flops_size(s), out, cmd),
+        "flops": lambda s, out, cmd: flops.run(list(s.items), 640, out, cmd),
         "latency": lambda s, out, cmd: latency.sweep(list(s.items), out, cmd, device_name),
         "paired": lambda s, out, cmd: paired.run_pairs(list(s.items), out, cmd, device_name),
     }
@@ -251,10 +249,6 @@ def run(plan: list[Step], folder: Path, device_name: str) -> int:
     print(f"[preset] done in {time.time() - start:.1f}s; results in {folder}"
           + (" (some rows failed: see above)" if status else ""), file=sys.stderr)
     return status
-
-
-def _flops_size(step: Step) -> int:
-    return 640
 
 
 def parse_args(argv: list[str] | None):
@@ -276,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         device = args.device or "cuda:0"
         if not args.dry_run:
             device = parse_device(device)
-        plan, threads, name = gpu_plan(device), None, gpu_name(device) if not args.dry_run else device
+        plan, threads = gpu_plan(device, probe=not args.dry_run), None
+        name = device if args.dry_run else gpu_name(device)
     else:
         device, threads = "cpu", apply_threads(args.threads)
         plan, name = cpu_plan(threads), cpu_name()
