@@ -126,7 +126,7 @@ def table3(devices: Sequence[Device]) -> Table:
                              label(pair.note.rsplit("range ", 1)[-1]) if pair.note else Cell(),
                              paper_cell(p, 3), label(pset)])
     protocol = ("timed region: forward, NMS excluded, batch 1, imgsz 640, eager; no FlashAttention (reference backend "
-                "preferred); area off = variant paper+area=1. Paper: RTX 3080 / A5000 FP32 and FP16, i7-10700K CPU, "
+                "preferred); area off = overrides area=1. Paper: RTX 3080 / A5000 FP32 and FP16, i7-10700K CPU, "
                 "runtime and batch unstated. Compare ratios: absolute times come from different machines.")
     return Table("table3", "Table 3 — area attention on/off", cols, rows, _context(devices, protocol),
                  paper.NOTES["table3"] + ["'paired' = both configurations interleaved in one run (ratio of p50s "
