@@ -1,4 +1,4 @@
-"""bench.accuracy and bench.coco_eval against outside truths: pycocotools computed here directly, faster-coco-eval,
+"""bench.accuracy and yolov12.evaluate against outside truths: pycocotools computed here directly, faster-coco-eval,
 and Ultralytics' own validator (same weights, same images -> the same COCO JSON detections). The Ultralytics run
 happens in a child process: importing ultralytics patches torch.save and reads settings process-wide."""
 
