@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.records import Problem
-from reports import claims, tables
+from reports import claims, plots, tables
 from reports.plots import Figure
 from reports.results import Device, Ref
 from reports.tables import Table
@@ -76,8 +76,6 @@ def number_refs(all_tables: Sequence[Table]) -> dict[Ref, int]:
 
 def build_report(devices: list[Device], roots: Sequence[str], figures_dir: Path, out_dir: Path,
                  generated_utc: str) -> Report:
-    from reports import plots
-
     verdicts = claims.ledger(devices)
     ledger = claims.ledger_table(devices, verdicts)
     all_tables = [ledger, *tables.build_all(devices)]

@@ -122,6 +122,8 @@ def load_results(roots: Sequence[str | os.PathLike]) -> list[Device]:
         for folder in folders:
             dev = devices.setdefault(folder.name, Device(folder.name))
             for csv_path in sorted(folder.rglob("*.csv")):
+                if "training" in csv_path.relative_to(folder).parts[:-1]:
+                    continue  # training logs (scripts/train_synth.py) are not records; the report links them
                 rel = csv_path.relative_to(folder.parent).as_posix()
                 records, problems = _read_csv(csv_path, rel)
                 dev.records.extend(records)
