@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from yolov12.model import YOLOv12
-from yolov12.weights import FORMAT, save_model
+from yolov12.model import YOLOv12, build_from_config
+from yolov12.safe_pickle import CheckpointError, one_line, refuse
+from yolov12.tensor_check import Materialiser, check_state_dict, expected_state
+from yolov12.weights import FORMAT, _meta_model, guarded, read_checkpoint, save_model, validate_config
 
 
 def rng_state() -> dict:
@@ -50,8 +52,35 @@ def copy_atomic(src: Path, dst: Path) -> None:
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
-    """A training checkpoint written by `save_checkpoint`; ValueError if it is not one (e.g. plain weights)."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or "optimizer" not in ckpt:
-        raise ValueError(f"{path} is not a resumable training checkpoint (no optimizer state in our format)")
-    return ckpt
+    """A training checkpoint written by `save_checkpoint`, through the same gate as `yolov12.load_model` (nothing
+    from the file runs; every tensor is checked against its storage and the architecture before it exists).
+    Raises FileNotFoundError or CheckpointError (a ValueError; UnsafeCheckpointError for code), one line each."""
+    path = Path(path)
+    return guarded(path, _load_checkpoint, path)
+
+
+_RESUME_KEYS = {"optimizer": dict, "scheduler": dict, "scaler": dict, "epoch": int, "recipe": dict, "args": dict,
+                "rng": list, "results": list}
+
+
+def _load_checkpoint(path: Path) -> dict:
+    tf = read_checkpoint(path)
+    ckpt = tf.obj
+    if path.suffix == ".safetensors" or not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT \
+            or "optimizer" not in ckpt:
+        raise CheckpointError(one_line(f"{path} is not a resumable training checkpoint (no optimizer state in our "
+                                       f"format); accepted: a last.pt written by yolov12.train"))
+    for key, kind in _RESUME_KEYS.items():
+        if not isinstance(ckpt.get(key), kind) or (kind is int and isinstance(ckpt.get(key), bool)):
+            raise refuse(path, f"training checkpoint whose {key!r} is missing or not a {kind.__name__}")
+    if not all(isinstance(ckpt["args"].get(k), str) for k in ("model", "data", "out", "attn")):
+        raise refuse(path, "training checkpoint whose 'args' lacks model/data/out/attn")
+    if "config" not in ckpt or "state_dict" not in ckpt:
+        raise refuse(path, f"our format ({FORMAT}) without its config or state_dict")
+    config = validate_config(ckpt["config"], path)
+    arch = _meta_model(lambda: build_from_config(config), path, "the config")
+    expected = expected_state(arch)
+    check_state_dict(ckpt["state_dict"], expected, path, arch.name)
+    if "train_model" in ckpt:
+        check_state_dict(ckpt["train_model"], expected, path, arch.name, field="train_model")
+    return Materialiser(tf).tree(ckpt)
