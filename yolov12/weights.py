@@ -32,11 +32,19 @@ import torch
 from yolov12 import safe_pickle
 from yolov12.attention import get_backend
 from yolov12.model import YOLOv12, build_from_config, create_model
-from yolov12.safe_pickle import (ACCEPTED, CheckpointError, Inert, LazyTensor, NumpyArray, TorchFile,
-                                 UnsafeCheckpointError, one_line, refuse)
+from yolov12.safe_pickle import (
+    ACCEPTED,
+    CheckpointError,
+    Inert,
+    LazyTensor,
+    NumpyArray,
+    TorchFile,
+    UnsafeCheckpointError,
+    one_line,
+    refuse,
+)
 from yolov12.scales import Proj, Scale, Variant
-from yolov12.tensor_check import (Materialiser, check_all_storages, check_state_dict, expected_state,
-                                  read_safetensors)
+from yolov12.tensor_check import Materialiser, check_all_storages, check_state_dict, expected_state, read_safetensors
 
 log = logging.getLogger(__name__)
 FORMAT = "yolov12-bench/1"
@@ -238,7 +246,8 @@ _ROW_CHECKS = {  # field -> (test, what is accepted)
     "pe_kernel": (lambda v: type(v) is int and 1 <= v <= 31 and v % 2 == 1, "an odd integer in [1, 31]"),
     "stem_groups": (lambda v: isinstance(v, _PAIR) and len(v) == 2 and all(type(g) is int and 1 <= g <= 64 for g in v),
                     "two integers in [1, 64]"),
-    "attn": (lambda v: isinstance(v, _PAIR) and len(v) == 2 and all(type(a) is bool for a in v), "two booleans"),
+    "attn_stages": (lambda v: isinstance(v, _PAIR) and len(v) == 2 and all(type(a) is bool for a in v),
+                    "two booleans"),
     "area": (lambda v: isinstance(v, _PAIR) and len(v) == 2 and all(type(a) is int and 1 <= a <= 64 for a in v),
              "two integers in [1, 64]"),
     "proj": (lambda v: v in {p.value for p in Proj}, ", ".join(p.value for p in Proj)),
@@ -261,6 +270,9 @@ def validate_config(config: Any, path: Any) -> dict:
     row, nc = config.get("row"), config.get("nc")
     if not isinstance(row, dict):
         raise bad("row", "missing or not a map")
+    if "attn" in row and "attn_stages" not in row:  # files written before the per-stage flag was renamed
+        row = {("attn_stages" if k == "attn" else k): v for k, v in row.items()}
+        config = {**config, "row": row}
     for key in row:
         if key not in _ROW_CHECKS:
             raise bad(f"row.{str(key)[:40]}", f"unknown key (accepted: {', '.join(_ROW_CHECKS)})")
