@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from bench.accel import Cpu
 from bench.latency import main
 from bench.records import COLUMNS, read_records
-from bench.accel import Cpu
 from bench.timing import summarize, time_loop
 
 ROOT = Path(__file__).resolve().parent.parent
