@@ -32,11 +32,19 @@ import torch
 from yolov12 import safe_pickle
 from yolov12.attention import get_backend
 from yolov12.model import YOLOv12, build_from_config, create_model
-from yolov12.safe_pickle import (ACCEPTED, CheckpointError, Inert, LazyTensor, NumpyArray, TorchFile,
-                                 UnsafeCheckpointError, one_line, refuse)
+from yolov12.safe_pickle import (
+    ACCEPTED,
+    CheckpointError,
+    Inert,
+    LazyTensor,
+    NumpyArray,
+    TorchFile,
+    UnsafeCheckpointError,
+    one_line,
+    refuse,
+)
 from yolov12.scales import Proj, Scale, Variant
-from yolov12.tensor_check import (Materialiser, check_all_storages, check_state_dict, expected_state,
-                                  read_safetensors)
+from yolov12.tensor_check import Materialiser, check_all_storages, check_state_dict, expected_state, read_safetensors
 
 log = logging.getLogger(__name__)
 FORMAT = "yolov12-bench/1"
