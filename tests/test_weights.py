@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 import yolov12
+import yolov12.tensor_check
 from tests.test_model import perturb_bn
 from yolov12 import safe_pickle
 from yolov12.weights import CheckpointError, remap_official_v1
@@ -73,7 +74,9 @@ def test_v1_pe_bias_is_folded_exactly(tmp_path):
     assert model.meta["source"] == "official-v1.0" and model.name == "yolov12-n"
     # the same graph with the bias kept as a real conv bias
     explicit = yolov12.create_model("yolov12-n", attn="reference").eval()
-    raw = yolov12.weights.inert_state_dict(torch.load(path, pickle_module=safe_pickle, weights_only=False)["model"])
+    tf = yolov12.weights.read_checkpoint(path)  # the gate: lazy records, materialised only after the checks
+    materialise = yolov12.tensor_check.Materialiser(tf)
+    raw = {k: materialise(v) for k, v in yolov12.weights.inert_state_dict(tf.obj["model"]).items()}
     for attn in explicit.attention_modules():
         attn.pe.conv.bias = nn.Parameter(torch.zeros(attn.pe.conv.out_channels))
     explicit.load_state_dict({k: v.float() for k, v in raw.items()})
@@ -118,6 +121,17 @@ def test_errors(tmp_path):
     torch.save({"model": {"weights": torch.zeros(1)}}, plain)
     with pytest.raises(CheckpointError, match="no pickled model"):
         yolov12.load_model(plain)
+
+
+def test_legacy_torch_format_loads(tmp_path):
+    """torch's non-zip format (_use_new_zipfile_serialization=False) goes through the same gate and loads."""
+    model = yolov12.create_model("yolov12-n", nc=3).eval()
+    path = yolov12.save_model(model, tmp_path / "m.pt")
+    torch.save(torch.load(path, weights_only=True), path, _use_new_zipfile_serialization=False)
+    assert path.read_bytes()[:2] != b"PK"
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(yolov12.load_model(path)(x), model(x))
 
 
 def test_pickle_protocol_names_are_mapped():
