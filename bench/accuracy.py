@@ -42,7 +42,7 @@ from yolov12.cli import (
     cli,
     parse_device,
 )
-from yolov12.data import ACCEPTED, DetectionSet
+from yolov12.data import ACCEPTED, DatasetError, DetectionSet
 from yolov12.evaluate import detect, open_dataset
 from yolov12.model import list_models
 from yolov12.postprocess import NmsConfig
@@ -179,6 +179,8 @@ def check_request(args: argparse.Namespace) -> None:
     if args.half and args.device == "cpu":
         raise UserError("--half (fp16) evaluation is not supported on cpu (fp16 convolutions there are slow or "
                         "missing in torch); accepted on cpu: fp32 (drop --half)")
+    if Path(args.weights).is_dir():
+        raise UserError(f"not measured: --weights {args.weights} is a directory, not a checkpoint file")
     if not Path(args.weights).is_file():
         raise UserError(f"not measured: no weights file at {args.weights}")
 
@@ -199,9 +201,12 @@ def run_model(args: argparse.Namespace, data: DetectionSet, record: dict) -> lis
     record.update(family="yolov12", scale=subject.model.row.scale, variant=subject.model.row.variant.value,
                   impl="ours", attn_asked=args.attn, attn_observed=subject.attn_observed)
     cfg = NmsConfig(conf=args.conf, iou=args.iou, max_det=args.max_det, multi_label=True)
-    with fp32_mode("fp32"):
-        return detect(subject.model, subject.head, subject.post, data, imgsz=args.imgsz, batch=args.batch,
-                      device=device, dtype=dtype, cfg=cfg, workers=args.workers)
+    try:
+        with fp32_mode("fp32"):
+            return detect(subject.model, subject.head, subject.post, data, imgsz=args.imgsz, batch=args.batch,
+                          device=device, dtype=dtype, cfg=cfg, workers=args.workers)
+    except DatasetError as err:  # an image found unreadable or truncated (in a worker: the message's last line)
+        raise UserError(f"not measured: {str(err).strip().splitlines()[-1].split('DatasetError: ')[-1]}") from None
 
 
 @cli

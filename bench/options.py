@@ -95,8 +95,13 @@ def check_common(args: argparse.Namespace) -> Common:
         if t not in TIMED:
             raise UserError(f"unknown timed region {t!r}; accepted: {', '.join(TIMED)}")
     check_nms_flags(args)
+    if args.weights and Path(args.weights).is_dir():
+        raise UserError(f"--weights {args.weights} is a directory, not a checkpoint file; accepted: a checkpoint file")
     if args.weights and not Path(args.weights).is_file():
         raise UserError(f"--weights {args.weights}: no such file; accepted: a checkpoint file")
+    if args.weights and not _looks_like_checkpoint(Path(args.weights)):
+        raise UserError(f"--weights {args.weights}: not a checkpoint (neither a torch zip or pickle file nor "
+                        "safetensors); accepted: a .pt or .safetensors checkpoint file")
     d = timing.defaults(device)
     for flag, key, value, low in (("--warmup", "warmup", args.warmup, 0), ("--min-iters", "min_iters",
                                   args.min_iters, 1), ("--min-time", "min_time_s", args.min_time, 0)):
@@ -107,6 +112,17 @@ def check_common(args: argparse.Namespace) -> Common:
     threads = apply_threads(args.threads)
     name = gpu_name(device) if device.startswith("cuda") else cpu_name()
     return Common(device, name, precisions, batches, sizes, timed, threads, d, out)
+
+
+def _looks_like_checkpoint(path: Path) -> bool:
+    """The file starts as torch.save (zip, or a legacy pickle) or safetensors (u64 header size, then a JSON object)
+    writes it; what is inside is judged when the model loads."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(9)
+    except OSError:
+        return False
+    return head.startswith((b"PK\x03\x04", b"\x80")) or (len(head) == 9 and head[8:9] == b"{")
 
 
 def check_mode(mode: str, device: str) -> None:

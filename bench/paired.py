@@ -163,7 +163,7 @@ def plan(args: argparse.Namespace) -> tuple[Pair, Common]:
         raise UserError("a paired design takes one --precision, --batch, --imgsz and --timed")
     check_mode(args.mode, common.device)
     if args.mode == "onnxruntime":
-        raise UserError("paired --mode accepts eager, compile, cudagraph (CUDA)")
+        raise UserError(f"--mode {args.mode}: paired accepts eager, compile, cudagraph (CUDA)")
     configs = [parse(t) for t in args.pair]
     check_configs(configs, common.sizes)
     for config in configs:

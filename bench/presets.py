@@ -270,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         device = args.device or "cuda:0"
         if not args.dry_run:
             device = parse_device(device)
+        elif not (device.startswith("cuda:") and device[5:].isdigit()):
+            raise UserError(f"--device {device!r}: accepted for the gpu preset: cuda:N")
         plan, threads = gpu_plan(device, probe=not args.dry_run), None
         name = device if args.dry_run else gpu_name(device)
     else:

@@ -53,7 +53,7 @@ def test_random_weights_are_announced(tmp_path):
     (["--model", "yolov12-n", "--device", "cuda:0"], "CUDA is not available"),
     (["--model", "yolov12-n", "--device", "tpu"], "unknown device 'tpu'"),
     (["--weights", "missing.pt"], "checkpoint not found"),
-    (["--model", "yolov12-n", "--imgsz", "100"], "multiple of 32"),
+    (["--model", "yolov12-n", "--imgsz", "100"], "multiples of 32"),
 ])
 def test_user_errors_exit_2_and_write_nothing(tmp_path, args, message):
     out = tmp_path / "out"
@@ -67,6 +67,6 @@ def test_unreadable_image_and_missing_source(tmp_path):
     (tmp_path / "imgs" / "a.jpg").write_bytes(b"garbage")
     out = tmp_path / "out"
     run = predict("--model", "yolov12-n", "--source", str(tmp_path / "imgs"), "--out", str(out), "--imgsz", "64")
-    assert run.returncode == 2 and "cannot read image" in run.stderr and not out.exists()
+    assert run.returncode == 2 and "a.jpg: not a JPG image" in run.stderr and not out.exists()
     run = predict("--model", "yolov12-n", "--source", str(tmp_path / "nope.jpg"), "--out", str(out))
     assert run.returncode == 2 and "source not found" in run.stderr

@@ -18,41 +18,45 @@ import cv2
 import numpy as np
 import torch
 
-from yolov12.attention import AttentionUnavailable
+from yolov12.attention import BACKENDS, AttentionUnavailable
+from yolov12.cli import ArgumentParser, UserError, add_nms_flags, check_imgsz, check_nms_flags, cli, parse_device
+from yolov12.data.detset import DatasetError
+from yolov12.data.images import IMAGE_SUFFIXES, check_image_file, read_image
+from yolov12.files import check_out_dir, show
 from yolov12.model import YOLOv12, create_model, list_models
 from yolov12.postprocess import NmsConfig, nms
 from yolov12.preprocess import letterbox, to_tensor, unletterbox
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+ATTN_CHOICES = ("auto", *BACKENDS)
 log = logging.getLogger("yolov12.predict")
 
 
-class UsageError(ValueError):
-    """Bad input from the user: reported as one line, exit status 2."""
-
-
-def parse_device(text: str) -> torch.device:
-    if text == "cpu":
-        return torch.device("cpu")
-    if text == "cuda" or text.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise UsageError(f"device {text!r} asked for, but CUDA is not available here; use --device cpu")
-        index = int(text.split(":")[1]) if ":" in text else 0
-        if index >= torch.cuda.device_count():
-            raise UsageError(f"device {text!r} does not exist; {torch.cuda.device_count()} CUDA device(s) here")
-        return torch.device("cuda", index)
-    raise UsageError(f"unknown device {text!r}; accepted: cpu, cuda, cuda:N")
-
-
 def find_images(source: Path) -> list[Path]:
+    """The images of `--source` (a file, or a folder's image files), each checked to be a complete image file."""
     if source.is_file():
-        return [source]
-    if source.is_dir():
-        images = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        images = [source]
+    elif source.is_dir():
+        images = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
         if not images:
-            raise UsageError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in directory {source}")
-        return images
-    raise UsageError(f"source not found: {source}")
+            raise UserError(f"--source {show(source)}: no images ({', '.join(IMAGE_SUFFIXES)}) in this folder")
+    else:
+        raise UserError(f"--source {show(source)}: source not found; accepted: an image file or a folder of images")
+    for path in images:
+        try:
+            check_image_file(path)
+        except DatasetError as err:
+            raise UserError(f"--source: {err}") from None
+    return images
+
+
+def check_weights(weights: Path) -> None:
+    """The --weights path names a file (what is in it is judged by the loader)."""
+    if weights.is_dir():
+        raise UserError(f"--weights {show(weights)} is a directory, not a checkpoint file; accepted: a .pt or "
+                        ".safetensors checkpoint file")
+    if not weights.exists():
+        raise UserError(f"--weights {show(weights)}: checkpoint not found; accepted: a .pt or .safetensors "
+                        "checkpoint file")
 
 
 def load(model_name: str | None, weights: Path | None, attn: str) -> tuple[YOLOv12, str]:
@@ -60,17 +64,25 @@ def load(model_name: str | None, weights: Path | None, attn: str) -> tuple[YOLOv
     from yolov12.safe_pickle import UnsafeCheckpointError
     from yolov12.weights import CheckpointError, load_model
 
-    if weights is None:
-        if model_name not in list_models():
-            raise UsageError(f"unknown model {model_name!r}; accepted: {', '.join(list_models())}")
-        return create_model(model_name, attn=attn).eval(), "random"
     try:
+        if weights is None:
+            return create_model(model_name, attn=attn).eval(), "random"
         model = load_model(weights, attn=attn)
-    except (FileNotFoundError, CheckpointError, UnsafeCheckpointError) as err:
-        raise UsageError(str(err)) from None
+    except FileNotFoundError as err:
+        raise UserError(f"--weights {show(weights)}: checkpoint not found ({err})") from None
+    except (CheckpointError, UnsafeCheckpointError) as err:
+        raise UserError(f"--weights: {_one_line(err)}") from None
+    except AttentionUnavailable as err:
+        raise UserError(f"--attn {attn} cannot run here: {_one_line(err)}") from None
+    except OSError as err:
+        raise UserError(f"--weights {show(weights)}: cannot read ({err.strerror or err})") from None
     if model_name and model_name != model.name:
-        raise UsageError(f"--model {model_name} does not match the weights, which hold {model.name}")
+        raise UserError(f"--model {model_name} does not match the weights, which hold {model.name}")
     return model, f"{weights} (sha256 {model.meta.get('source_sha256') or 'ours'})"
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
 
 
 def draw(image: np.ndarray, dets: torch.Tensor, names: dict[int, str]) -> np.ndarray:
@@ -93,13 +105,28 @@ def predict_image(model: YOLOv12, image: np.ndarray, imgsz: int, cfg: NmsConfig,
     return dets
 
 
-def run(args: argparse.Namespace) -> dict:
-    if args.imgsz < 32 or args.imgsz % 32:
-        raise UsageError(f"--imgsz must be a positive multiple of 32, got {args.imgsz}")
-    if not (0 <= args.conf <= 1 and 0 <= args.iou <= 1):
-        raise UsageError("--conf and --iou must lie in [0, 1]")
-    images = find_images(args.source)
-    device = parse_device(args.device)
+def check_request(args: argparse.Namespace) -> list[Path]:
+    """Validate the whole request before any model is built or file written; returns the images.
+    Normalises args.device to a torch device string."""
+    if args.model is None and args.weights is None:
+        raise UserError("give --model NAME (random weights) or --weights PATH (a checkpoint)")
+    if args.model is not None and args.model not in list_models():
+        raise UserError(f"unknown model {args.model!r}; accepted: {', '.join(list_models())}")
+    if args.attn not in ATTN_CHOICES:
+        raise UserError(f"unknown attention backend {args.attn!r}; accepted: {', '.join(ATTN_CHOICES)}")
+    check_imgsz("--imgsz", args.imgsz)
+    check_nms_flags(args)
+    args.device = parse_device(args.device)
+    if args.weights is not None:
+        check_weights(args.weights)
+    check_out_dir(args.out)
+    return find_images(args.source)
+
+
+def run(args: argparse.Namespace, images: list[Path] | None = None) -> dict:
+    if images is None:
+        images = check_request(args)
+    device = torch.device(args.device)
     model, weights = load(args.model, args.weights, args.attn)
     model.to(device)
     if weights == "random":
@@ -107,20 +134,29 @@ def run(args: argparse.Namespace) -> dict:
     cfg = NmsConfig(conf=args.conf, iou=args.iou, max_det=args.max_det)
     report = {"model": model.name, "weights": weights, "imgsz": args.imgsz, "conf": cfg.conf, "iou": cfg.iou,
               "max_det": cfg.max_det, "attention": model.attention_backend, "images": []}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=args.out.parent, prefix=f".{args.out.name}.") as tmp:
-        for path in images:
-            image = cv2.imread(str(path))
-            if image is None:
-                raise UsageError(f"cannot read image {path} (not an image file cv2 can decode)")
-            dets = predict_image(model, image, args.imgsz, cfg, device)
-            cv2.imwrite(str(Path(tmp) / f"{path.stem}.jpg"), draw(image, dets, model.names))
-            report["images"].append({
-                "file": str(path), "height": image.shape[0], "width": image.shape[1],
-                "detections": [{"box_xyxy": [round(v, 2) for v in d[:4]], "score": round(d[4], 5),
-                                "class_id": int(d[5]), "class_name": model.names.get(int(d[5]), str(int(d[5])))}
-                               for d in dets.tolist()],
-            })
+    # everything is made in a hidden temp folder beside the nearest existing ancestor of --out and moved in at the
+    # end: an error leaves nothing behind; an interrupt (Ctrl-C) keeps the images finished so far
+    with tempfile.TemporaryDirectory(dir=_existing_ancestor(args.out), prefix=f".{args.out.name}.") as tmp:
+        try:
+            for path in images:
+                try:
+                    image = read_image(path)
+                except DatasetError as err:
+                    raise UserError(f"--source: {err}") from None
+                dets = predict_image(model, image, args.imgsz, cfg, device)
+                cv2.imwrite(str(Path(tmp) / f"{path.stem}.jpg"), draw(image, dets, model.names))
+                report["images"].append({
+                    "file": str(path), "height": image.shape[0], "width": image.shape[1],
+                    "detections": [{"box_xyxy": [round(v, 2) for v in d[:4]], "score": round(d[4], 5),
+                                    "class_id": int(d[5]),
+                                    "class_name": model.names.get(int(d[5]), str(int(d[5])))}
+                                   for d in dets.tolist()],
+                })
+        except KeyboardInterrupt:
+            report["interrupted"] = f"after {len(report['images'])} of {len(images)} image(s)"
+            for produced in Path(tmp).iterdir():  # an image written for a row not in the report is dropped
+                if produced.stem not in {Path(i["file"]).stem for i in report["images"]}:
+                    produced.unlink()
         (Path(tmp) / "detections.json").write_text(json.dumps(report, indent=1))
         args.out.mkdir(parents=True, exist_ok=True)
         for produced in Path(tmp).iterdir():
@@ -128,34 +164,40 @@ def run(args: argparse.Namespace) -> dict:
     return report
 
 
+def _existing_ancestor(path: Path) -> Path:
+    """The nearest existing folder above `path` (check_out_dir has made sure it is a writable folder)."""
+    path = path.absolute().parent
+    while not path.exists():
+        path = path.parent
+    return path
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m yolov12.predict", description=__doc__.splitlines()[0])
+    p = ArgumentParser(prog="python -m yolov12.predict", description=__doc__.splitlines()[0])
     p.add_argument("--model", help=f"model name ({', '.join(list_models())}); optional with --weights")
     p.add_argument("--weights", type=Path, help="checkpoint (Ultralytics, official v1.0/turbo, or ours); "
                                                 "omit for random weights")
     p.add_argument("--source", type=Path, required=True, help="an image file or a directory of images")
     p.add_argument("--out", type=Path, required=True, help="output directory (annotated images, detections.json)")
-    p.add_argument("--conf", type=float, default=0.25, help="confidence threshold (default 0.25)")
-    p.add_argument("--iou", type=float, default=0.7, help="NMS IoU threshold (default 0.7)")
-    p.add_argument("--max-det", type=int, default=300, help="detections kept per image (default 300)")
-    p.add_argument("--imgsz", type=int, default=640, help="square letterbox size, multiple of 32 (default 640)")
-    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
-    p.add_argument("--attn", default="auto", help="attention backend (default auto = sdpa)")
+    add_nms_flags(p)
+    p.add_argument("--imgsz", type=int, default=640, help="square letterbox size, a multiple of 32 from 32 to 4096 "
+                                                          "(default 640)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or N (default cpu)")
+    p.add_argument("--attn", default="auto", help=f"attention backend: {', '.join(ATTN_CHOICES)} (default auto = "
+                                                  "sdpa)")
     return p
 
 
+@cli
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = parser().parse_args(argv)
-    if args.model is None and args.weights is None:
-        print("error: give --model NAME (random weights) or --weights PATH", file=sys.stderr)
-        return 2
-    try:
-        report = run(args)
-    except (UsageError, ValueError, AttentionUnavailable) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    images = check_request(args)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    report = run(args, images)
     n = sum(len(i["detections"]) for i in report["images"])
+    if "interrupted" in report:
+        print(f"interrupted {report['interrupted']}; the finished ones are in {args.out}", file=sys.stderr)
+        return 130
     print(f"{len(report['images'])} image(s), {n} detection(s) -> {args.out}")
     return 0
 

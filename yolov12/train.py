@@ -32,13 +32,16 @@ import torch.distributed as dist
 from torch import nn
 
 from yolov12 import evaluate as evaluation
+from yolov12.attention import BACKENDS
 from yolov12.checkpoint import copy_atomic, load_checkpoint, restore_rng, rng_state, save_checkpoint
-from yolov12.cli import UserError
+from yolov12.cli import MAX_IMGSZ, ArgumentParser, UserError, check_imgsz, check_range, cli
+from yolov12.files import check_out_dir, show
 from yolov12.model import YOLOv12, create_model, list_models
 from yolov12.postprocess import NmsConfig, nms
 from yolov12.recipe import Recipe, default_recipe, with_overrides
 
 log = logging.getLogger("yolov12.train")
+ATTN_CHOICES = ("auto", *BACKENDS)
 CSV_COLUMNS = ["epoch", "train_s", "images", "box_loss", "cls_loss", "dfl_loss", "lr_bias", "lr_weight", "map50",
                "map50_95", "fitness", "wall_s"]
 
@@ -49,73 +52,118 @@ class NonFiniteLossError(RuntimeError):
 
 # ---- command line --------------------------------------------------------------------------------------------------
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2
-        sys.stderr.write(f"yolov12.train: error: {message}\n")
-        raise SystemExit(2)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m yolov12.train", description=__doc__.split("\n\n")[0])
+    p = ArgumentParser(prog="python -m yolov12.train", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", help=f"one of {', '.join(list_models())}")
-    p.add_argument("--data", help="YOLO data YAML (absolute `path:` recommended)")
+    p.add_argument("--data", help="YOLO data YAML with `train`, `val` and `names` (absolute `path:` recommended)")
     p.add_argument("--out", default="runs/train", help="output folder for last.pt, best.pt, results.csv")
     p.add_argument("--device", default=None, help="cpu, 0, 0,1,2,3 or cuda:0 (default: 0 if CUDA else cpu)")
-    p.add_argument("--epochs", type=int, help="recipe override (default 600)")
-    p.add_argument("--batch", type=int, help="global batch, recipe override (default 256)")
-    p.add_argument("--imgsz", type=int, help="recipe override (default 640)")
-    p.add_argument("--workers", type=int, help="dataloader workers per process (default 8)")
-    p.add_argument("--seed", type=int, help="recipe override (default 0)")
+    p.add_argument("--epochs", type=int, help="recipe override, >= 1 (default 600)")
+    p.add_argument("--batch", type=int, help="global batch, recipe override, >= 1 (default 256)")
+    p.add_argument("--imgsz", type=int, help=f"recipe override, a multiple of 32 from 32 to {MAX_IMGSZ} "
+                                             "(default 640)")
+    p.add_argument("--workers", type=int, help="dataloader workers per process, >= 0 (default 8)")
+    p.add_argument("--seed", type=int, help="recipe override, >= 0 (default 0)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any recipe field, e.g. --set lr0=0.02 --set mosaic=0 (see yolov12/recipe.py)")
-    p.add_argument("--attn", default="auto", help="attention backend (default auto = sdpa)")
+    p.add_argument("--attn", default="auto", help=f"attention backend: {', '.join(ATTN_CHOICES)} (default auto = "
+                                                  "sdpa)")
     p.add_argument("--resume", metavar="CKPT", help="continue from a last.pt (recipe, model, data, out from it)")
     p.add_argument("--debug-nan-at", type=int, default=-1, metavar="ITER",
                    help="testing only: make the loss NaN at this global iteration")
     return p
 
 
+def _one_line(err: BaseException) -> str:
+    """An exception's message on one line (the first line of a long one)."""
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
+def _check_resume(path: str) -> dict:
+    """The training checkpoint at `path`; UserError naming the file for anything that cannot be resumed from."""
+    p = Path(path)
+    if p.is_dir():
+        raise UserError(f"--resume {show(p)} is a directory, not a checkpoint file; accepted: a last.pt written by "
+                        "yolov12.train")
+    if not p.is_file():
+        raise UserError(f"--resume {show(p)}: no such checkpoint; accepted: a last.pt written by yolov12.train")
+    try:
+        ckpt = load_checkpoint(p)
+    except Exception as e:  # noqa: BLE001 - any unreadable file is a user error here (nothing in it ran)
+        raise UserError(f"--resume {show(p)}: not a resumable checkpoint ({_one_line(e)}); accepted: a last.pt "
+                        "written by yolov12.train") from None
+    args = ckpt.get("args") if isinstance(ckpt, dict) else None
+    if not isinstance(args, dict) or not all(isinstance(args.get(k), str) for k in ("model", "data", "out", "attn")) \
+            or not isinstance(ckpt.get("recipe"), dict):
+        raise UserError(f"--resume {show(p)}: the checkpoint lacks the run's arguments or recipe; accepted: a last.pt "
+                        "written by yolov12.train")
+    return ckpt
+
+
+def _check_data(path: str) -> None:
+    """The data YAML names train and val splits and its classes (what ultralytics reads is checked here first)."""
+    from yolov12.data.detset import DatasetError
+    from yolov12.data.yolo_format import read_data_yaml
+
+    p = Path(path)
+    accepted = "a YOLO data YAML file with `train`, `val` and `names`"
+    if p.is_dir():
+        raise UserError(f"--data {show(p)} is a directory; accepted: {accepted}")
+    if not p.is_file():
+        raise UserError(f"--data {show(p)}: no such data YAML; accepted: {accepted}")
+    try:
+        data = read_data_yaml(p)
+    except DatasetError as e:
+        raise UserError(f"--data: {_one_line(e)}") from None
+    missing = [k for k in ("train", "val") if not data.get(k)]
+    if missing:
+        raise UserError(f"--data {show(p)}: no {' or '.join(f'`{k}`' for k in missing)} entry; accepted: {accepted}")
+
+
 def resolve(argv: list[str] | None = None) -> tuple[argparse.Namespace, Recipe, dict | None]:
-    """Parse `argv`; return (args, recipe, resume checkpoint or None). User errors exit 2 with one line."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    ckpt = None
+    """Parse and validate `argv` before anything is built or written; return (args, recipe, resume checkpoint or
+    None). Raises UserError (one line) for anything wrong."""
+    args = build_parser().parse_args(argv)
     if args.resume:
-        if not Path(args.resume).is_file():
-            parser.error(f"--resume: no such checkpoint {args.resume}")
-        try:
-            ckpt = load_checkpoint(args.resume)
-        except Exception as e:  # noqa: BLE001 - any unreadable file is a user error here
-            parser.error(f"--resume: {e}")
+        ckpt = _check_resume(args.resume)
         saved = ckpt["args"]
         for key in ("model", "data", "out", "attn"):
             setattr(args, key, saved[key])
         try:
-            parse_devices(args.device)
+            recipe = Recipe(**ckpt["recipe"])
+        except TypeError as e:
+            raise UserError(f"--resume {show(args.resume)}: its recipe does not fit this version ({e})") from None
+    else:
+        if not args.model or not args.data:
+            raise UserError("--model and --data are required (or --resume CKPT)")
+        if args.model not in list_models():
+            raise UserError(f"unknown model {args.model!r}; accepted: {', '.join(list_models())}")
+        for flag, value, low in (("--epochs", args.epochs, 1), ("--batch", args.batch, 1),
+                                 ("--workers", args.workers, 0), ("--seed", args.seed, 0)):
+            if value is not None:
+                check_range(flag, value, low, integer=True)
+        if args.imgsz is not None:
+            check_imgsz("--imgsz", args.imgsz)
+        named = ("epochs", "batch", "imgsz", "workers", "seed")
+        flags = {k: getattr(args, k) for k in named if getattr(args, k) is not None}
+        try:
+            recipe = with_overrides(with_overrides(default_recipe(args.model), flags), args.set)
         except ValueError as e:
-            parser.error(str(e))
-        return args, Recipe(**ckpt["recipe"]), ckpt
-    if not args.model or not args.data:
-        parser.error("--model and --data are required (or --resume CKPT)")
-    if args.model not in list_models():
-        parser.error(f"unknown model {args.model!r}; accepted: {', '.join(list_models())}")
-    if not Path(args.data).is_file():
-        parser.error(f"--data: no such data YAML {args.data}")
-    named = ("epochs", "batch", "imgsz", "workers", "seed")
-    flags = {k: getattr(args, k) for k in named if getattr(args, k) is not None}
-    try:
-        recipe = with_overrides(with_overrides(default_recipe(args.model), flags), args.set)
-    except ValueError as e:
-        parser.error(str(e))
-    try:
-        parse_devices(args.device)
-    except ValueError as e:
-        parser.error(str(e))
-    return args, recipe, None
+            raise UserError(f"recipe: {_one_line(e)}") from None
+        check_imgsz("imgsz", recipe.imgsz)  # also after `--set imgsz=...`
+    if args.attn not in ATTN_CHOICES:
+        raise UserError(f"unknown attention backend {args.attn!r}; accepted: {', '.join(ATTN_CHOICES)}")
+    devices = parse_devices(args.device)
+    if recipe.batch % len(devices):
+        raise UserError(f"--batch {recipe.batch} is not a multiple of the {len(devices)} devices in --device")
+    _check_data(args.data)
+    check_out_dir(args.out)
+    return args, recipe, ckpt if args.resume else None
 
 
 def parse_devices(spec: str | None) -> list[torch.device]:
-    """'cpu' | '0' | '0,1,2,3' | 'cuda:1' -> devices (default: cuda:0 if available, else cpu)."""
+    """'cpu' | '0' | '0,1,2,3' | 'cuda:1' -> devices (default: cuda:0 if available, else cpu); UserError otherwise."""
     if spec is None:
         return [torch.device("cuda:0" if torch.cuda.is_available() else "cpu")]
     spec = spec.strip().lower()
@@ -123,9 +171,14 @@ def parse_devices(spec: str | None) -> list[torch.device]:
         return [torch.device("cpu")]
     ids = spec.removeprefix("cuda:").split(",")
     if not all(i.strip().isdigit() for i in ids):
-        raise ValueError(f"--device {spec!r}: expected cpu, an index like 0, a list like 0,1,2,3, or cuda:N")
-    if not torch.cuda.is_available() or max(int(i) for i in ids) >= torch.cuda.device_count():
-        raise ValueError(f"--device {spec!r}: CUDA devices available: {torch.cuda.device_count()}; use cpu")
+        raise UserError(f"--device {spec!r}: accepted cpu, an index like 0, a list like 0,1,2,3, or cuda:N")
+    if len({int(i) for i in ids}) != len(ids):
+        raise UserError(f"--device {spec!r} names a device twice; accepted: distinct indices like 0,1,2,3")
+    if not torch.cuda.is_available():
+        raise UserError(f"--device {spec!r} asked for but CUDA is not available here; accepted here: cpu")
+    if max(int(i) for i in ids) >= torch.cuda.device_count():
+        raise UserError(f"--device {spec!r}: this machine has {torch.cuda.device_count()} GPU(s) "
+                        f"(0..{torch.cuda.device_count() - 1})")
     return [torch.device(f"cuda:{int(i)}") for i in ids]
 
 
@@ -428,10 +481,11 @@ def _rank0_first(world: int, main: bool):
         dist.barrier()
 
 
+@cli
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    argv = sys.argv[1:] if argv is None else argv
+    argv = sys.argv[1:] if argv is None else list(argv)
     args, recipe, ckpt = resolve(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     devices = parse_devices(args.device)  # already validated by resolve()
     if len(devices) > 1 and "WORLD_SIZE" not in os.environ:  # one process per device, through torchrun
         cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={len(devices)}",
@@ -443,9 +497,8 @@ def main(argv: list[str] | None = None) -> int:
     except NonFiniteLossError as e:
         sys.stderr.write(f"yolov12.train: {e}\n")
         return 1
-    except (FileNotFoundError, ValueError) as e:
-        sys.stderr.write(f"yolov12.train: error: {e}\n")
-        return 2
+    except (FileNotFoundError, ValueError) as e:  # found by the data pipeline once it runs
+        raise UserError(_one_line(e)) from None
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()

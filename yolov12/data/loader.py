@@ -4,20 +4,19 @@ boxes back and the images' ids."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
 from yolov12.data.detset import DatasetError, DetectionSet, ImageEntry
+from yolov12.data.images import read_image
 from yolov12.preprocess import Letterbox, letterbox, to_tensor
 
 
 def read_bgr(entry: ImageEntry) -> np.ndarray:
-    """HxWx3 uint8 BGR; the decoded size must match the size the dataset states."""
-    img = cv2.imread(str(entry.path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise DatasetError(f"{entry.path}: cannot read image")
+    """HxWx3 uint8 BGR; a truncated or unreadable file is a DatasetError, and the decoded size must match the size
+    the dataset states."""
+    img = read_image(entry.path)
     if img.shape[:2] != (entry.height, entry.width):
         raise DatasetError(f"{entry.path}: image is {img.shape[1]}x{img.shape[0]} but the annotations say "
                            f"{entry.width}x{entry.height}")

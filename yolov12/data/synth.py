@@ -29,11 +29,16 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from yolov12.cli import ArgumentParser, UserError, check_range, cli
+from yolov12.files import check_out_dir
+
 log = logging.getLogger(__name__)
 
 CLASSES = ("circle", "ring", "rectangle", "frame", "triangle", "star", "cross", "checker")
 SPLITS = {"train": 0, "val": 1}
 JPEG_QUALITY = 92
+MIN_IMGSZ, MAX_IMGSZ = 64, 4096  # the --imgsz range the CLI documents and accepts
+MAX_IMAGES = 1_000_000  # per split
 MIN_VISIBLE = 0.6  # an earlier object must keep this fraction of its pixels when later ones overlap it
 # Background photographs in a fixed order (missing files are skipped and the manifest says which were used).
 SKIMAGE_FILES = ("astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "motorcycle_left.png", "brick.png",
@@ -193,7 +198,7 @@ def _distractors(img: np.ndarray, n: int, max_dot: float, rng: np.random.Generat
             cv2.polylines(img, [pts.astype(np.int32)], False, colour, int(rng.integers(1, 3)), cv2.LINE_AA)
         else:
             c = tuple(int(v) for v in rng.uniform(0, (w, h)))
-            cv2.circle(img, c, max(int(rng.uniform(1, max_dot)), 1), colour, -1, cv2.LINE_AA)
+            cv2.circle(img, c, max(int(rng.uniform(1, max(max_dot, 1))), 1), colour, -1, cv2.LINE_AA)
 
 
 def _sample_box(cfg: SynthConfig, h: int, w: int, rng: np.random.Generator) -> tuple[float, float, float, float]:
@@ -307,25 +312,31 @@ def generate(out: str | Path, n_train: int, n_val: int, seed: int = 0, cfg: Synt
     return yaml
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m yolov12.data.synth", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = ArgumentParser(prog="python -m yolov12.data.synth", description=__doc__.split("\n\n")[0],
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="output folder (created; existing files of the same names are "
                    "overwritten)")
-    p.add_argument("--train", type=int, default=800, help="number of training images (default 800)")
-    p.add_argument("--val", type=int, default=100, help="number of validation images (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="random seed; same seed, same bytes (default 0)")
-    p.add_argument("--imgsz", type=int, default=320, help="long side of every image in pixels (default 320)")
-    args = p.parse_args(argv)
-    if args.train < 0 or args.val < 1:
-        p.exit(2, "error: --train must be >= 0 and --val >= 1\n")
-    if not 64 <= args.imgsz <= 4096:
-        p.exit(2, f"error: --imgsz must be between 64 and 4096 pixels, got {args.imgsz}\n")
-    if args.seed < 0:
-        p.exit(2, f"error: --seed must be a non-negative integer, got {args.seed}\n")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        p.exit(2, f"error: --out {out} exists and is not a folder\n")
+    p.add_argument("--train", type=int, default=800, help=f"number of training images, 0..{MAX_IMAGES} (default 800)")
+    p.add_argument("--val", type=int, default=100, help=f"number of validation images, 1..{MAX_IMAGES} (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="random seed >= 0; same seed, same bytes (default 0)")
+    p.add_argument("--imgsz", type=int, default=320,
+                   help=f"long side of every image in pixels, {MIN_IMGSZ}..{MAX_IMGSZ} (default 320)")
+    return p.parse_args(argv)
+
+
+@cli
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    check_range("--train", args.train, 0, MAX_IMAGES, integer=True)
+    check_range("--val", args.val, 1, MAX_IMAGES, integer=True)
+    check_range("--imgsz", args.imgsz, MIN_IMGSZ, MAX_IMGSZ, integer=True)
+    check_range("--seed", args.seed, 0, 2**63 - 1, integer=True)
+    out = check_out_dir(args.out)
+    try:
+        background_files()
+    except RuntimeError as err:
+        raise UserError(str(err)) from None
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     yaml = generate(out, args.train, args.val, args.seed, SynthConfig(imgsz=args.imgsz))
     print(f"wrote {args.train} train + {args.val} val images to {yaml.parent} (YOLO: {yaml}; COCO: "

@@ -20,8 +20,11 @@ def read_data_yaml(path: Path) -> dict:
     """The YAML as a dict with `names` as a list and `path` resolved (relative to the YAML's folder)."""
     try:
         data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as err:
-        raise DatasetError(f"{path}: not a readable YAML file ({err})") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{path}: cannot read the YAML file ({getattr(err, 'strerror', None) or err})") from None
+    except yaml.YAMLError as err:
+        raise DatasetError(f"{_yaml_where(path, err)}: not a valid YAML data file ({_yaml_problem(err)}); accepted: "
+                           "a YOLO data YAML with `path`, `train`, `val` and `names`") from None
     if not isinstance(data, dict) or "names" not in data:
         raise DatasetError(f"{path}: a YOLO data YAML needs `names` and `val` (and usually `path`) keys")
     names = data["names"]
@@ -37,6 +40,18 @@ def read_data_yaml(path: Path) -> dict:
     data["path"] = root if root.is_absolute() else (path.parent / root).resolve()
     data["names"] = [str(n) for n in names]
     return data
+
+
+def _yaml_where(path: Path, err: Exception) -> str:
+    """`file:line:column` of a YAML error (1-based), or the file alone."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    return f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+
+
+def _yaml_problem(err: Exception) -> str:
+    """The YAML error's problem on one line (no quoted snippet of the file)."""
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return " ".join(str(problem).split())
 
 
 def image_files(data: dict, split: str, yaml_path: Path) -> list[Path]:
