@@ -429,3 +429,40 @@ def test_truncated_image_is_refused_by_the_eval_loader(tmp_path):
         read_bgr(ImageEntry(1, path, 120, 160))
     (tmp_path / "whole.jpg").write_bytes(buf.tobytes())
     assert read_bgr(ImageEntry(2, tmp_path / "whole.jpg", 120, 160)).shape == (120, 160, 3)
+
+
+def test_yaml_error_names_file_line_and_column(tmp_path):
+    from yolov12.data import DatasetError
+    from yolov12.data.yolo_format import read_data_yaml
+
+    (tmp_path / "bad.yaml").write_text("names: [a, b\nval: : :\n")
+    with pytest.raises(DatasetError) as e:
+        read_data_yaml(tmp_path / "bad.yaml")
+    message = str(e.value)
+    assert f"{tmp_path / 'bad.yaml'}:2:" in message and "\n" not in message
+
+
+def test_interrupted_predict_keeps_what_it_finished(places, tmp_path, monkeypatch, capsys):
+    """Ctrl-C during the second of three images: the first is kept, with a detections.json saying so; status 130."""
+    import yolov12.predict as predict
+
+    folder = tmp_path / "three"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.png").write_bytes(Path(places["img"]).read_bytes())
+    real, calls = predict.predict_image, []
+
+    def interrupted_on_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(predict, "predict_image", interrupted_on_second)
+    out = tmp_path / "pout"
+    assert predict.main(["--model", "yolov12-n", "--source", str(folder), "--out", str(out), "--imgsz", "64"]) == 130
+    report = json.loads((out / "detections.json").read_text())
+    assert [Path(i["file"]).name for i in report["images"]] == ["a.png"] and "1 of 3" in report["interrupted"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.jpg", "detections.json"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp folder left
+    assert "interrupted" in capsys.readouterr().err
