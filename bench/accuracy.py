@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import torch
-from yolov12.files import check_out_file, write_atomic
 
 from baselines.child import Worker, WorkerError
 from baselines.names import BASELINES
@@ -44,6 +43,7 @@ from yolov12.cli import (
 )
 from yolov12.data import ACCEPTED, DatasetError, DetectionSet
 from yolov12.evaluate import detect, open_dataset
+from yolov12.files import check_out_file, write_atomic
 from yolov12.model import list_models
 from yolov12.postprocess import NmsConfig
 from yolov12.safe_pickle import UnsafeCheckpointError

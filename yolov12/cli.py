@@ -63,7 +63,7 @@ def parse_device(text: str) -> str:
 
 def check_range(flag: str, value: float, low: float, high: float | None = None, *, integer: bool = False) -> None:
     """UserError unless low <= value (<= high)."""
-    if (integer and value != int(value)) or value < low or (high is not None and value > high):
+    if value != value or (integer and value != int(value)) or value < low or (high is not None and value > high):
         accepted = f"{'an integer' if integer else 'a number'} >= {low}" + (f" and <= {high}" if high is not None
                                                                             else "")
         raise UserError(f"{flag} {value}: accepted {accepted}")

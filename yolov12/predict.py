@@ -26,6 +26,8 @@ from yolov12.files import check_out_dir, show
 from yolov12.model import YOLOv12, create_model, list_models
 from yolov12.postprocess import NmsConfig, nms
 from yolov12.preprocess import letterbox, to_tensor, unletterbox
+from yolov12.safe_pickle import UnsafeCheckpointError
+from yolov12.weights import CheckpointError, load_model
 
 ATTN_CHOICES = ("auto", *BACKENDS)
 log = logging.getLogger("yolov12.predict")
@@ -61,8 +63,6 @@ def check_weights(weights: Path) -> None:
 
 def load(model_name: str | None, weights: Path | None, attn: str) -> tuple[YOLOv12, str]:
     """The model, and a description of its weights ('random' or the file with its sha256)."""
-    from yolov12.safe_pickle import UnsafeCheckpointError
-    from yolov12.weights import CheckpointError, load_model
 
     try:
         if weights is None:

@@ -30,11 +30,14 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
+from tqdm import tqdm
 
 from yolov12 import evaluate as evaluation
 from yolov12.attention import BACKENDS
 from yolov12.checkpoint import copy_atomic, load_checkpoint, restore_rng, rng_state, save_checkpoint
 from yolov12.cli import MAX_IMGSZ, ArgumentParser, UserError, check_imgsz, check_range, cli
+from yolov12.data.detset import DatasetError
+from yolov12.data.yolo_format import read_data_yaml
 from yolov12.files import check_out_dir, show
 from yolov12.model import YOLOv12, create_model, list_models
 from yolov12.postprocess import NmsConfig, nms
@@ -103,8 +106,6 @@ def _check_resume(path: str) -> dict:
 
 def _check_data(path: str) -> None:
     """The data YAML names train and val splits and its classes (what ultralytics reads is checked here first)."""
-    from yolov12.data.detset import DatasetError
-    from yolov12.data.yolo_format import read_data_yaml
 
     p = Path(path)
     accepted = "a YOLO data YAML file with `train`, `val` and `names`"
@@ -314,8 +315,6 @@ def git_sha() -> str:
 
 def train(args: argparse.Namespace, recipe: Recipe, ckpt: dict | None, command: str) -> Path:
     """Run (or resume) a training; returns the output folder. Raises NonFiniteLossError on a NaN/inf loss."""
-    from tqdm import tqdm
-
     from yolov12 import ultralytics_adapter as ua  # imports ultralytics: only the trainer's data pipeline and loss
 
     rank, world, device = setup_distributed(parse_devices(args.device))
