@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,8 +47,9 @@ class Pair:
     rounds: int = 10  # planned rounds
     iters: int = 5
     warmup: int = 1
-    max_rounds: int = 0  # > rounds: add rounds until the ratio's interval clears `bound` (or this many)
+    max_rounds: int = 0  # > rounds (one process only): add rounds until the interval clears `bound` (or this many)
     bound: float | None = None
+    processes: int = 1  # fresh worker processes the rounds are split over (the interval then resamples processes)
 
     @property
     def label(self) -> str:
@@ -57,7 +59,9 @@ class Pair:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = ArgumentParser(prog="python -m bench.paired", description=__doc__.split("\n\n")[0])
     p.add_argument("pair", nargs=2, metavar="CONFIG", help="the two configurations A B (ratio is A/B)")
-    p.add_argument("--rounds", type=int, default=10, help="interleaved rounds, 4..1000 (default 10)")
+    p.add_argument("--rounds", type=int, default=12, help="interleaved rounds in all, 4..1000 (default 12)")
+    p.add_argument("--processes", type=int, default=3, help="fresh worker processes the rounds are split over, "
+                   "1..16 (default 3): the interval then carries the between-process variation")
     p.add_argument("--round-iters", type=int, default=None, help="timed iterations per side per round "
                                                                  "(default 5 cpu / 50 cuda)")
     p.add_argument("--mode", default="eager", help="execution mode for both sides (eager, compile, cudagraph)")
@@ -77,14 +81,22 @@ def record_fields(pair: Pair, device_name: str) -> dict:
             "channels_last": case.channels_last, "fused": case.fused, "imgsz": case.imgsz, "batch": case.batch,
             "timed_region": case.timed, "threads": case.threads, "iterations": pair.iters,
             "warmup_iters": pair.warmup,
-            "design": f"interleaved, order alternating per round, one process; {pair.iters} timed iterations per "
-                      f"side per round after {pair.warmup} warm-up; {pair.rounds} rounds"
-                      + (f", up to {pair.max_rounds} until the interval clears {pair.bound}" if pair.max_rounds >
-                         pair.rounds else "") + "; disturbed rounds re-measured"}
+            "design": design(pair)}
 
 
-def measure_pair(pair: Pair, worker: Worker) -> dict:
-    """Run the interleaved rounds in `worker` (re-measuring disturbed rounds); the record's outcome fields."""
+def design(pair: Pair) -> str:
+    """The paired design in words, for the record."""
+    where = (f"{pair.processes} fresh processes x {-(-pair.rounds // pair.processes)} rounds; interval: bootstrap "
+             "resampling processes" if pair.processes > 1 else f"one process, {pair.rounds} rounds"
+             + (f" (up to {pair.max_rounds} until the interval clears {pair.bound})" if pair.max_rounds > pair.rounds
+                else "") + "; interval: bootstrap over rounds")
+    return (f"interleaved, order alternating per round; {where}; {pair.iters} timed iterations per side per round "
+            f"after {pair.warmup} warm-up; disturbed rounds re-measured")
+
+
+def _rounds_in(worker: Worker, pair: Pair, rounds: int, adaptive: bool) -> tuple[stats.RoundsResult, dict]:
+    """Interleaved rounds of the pair in one worker process (disturbed rounds re-measured); (rounds, what each side
+    observed)."""
     info = {k: worker.call({"op": "prepare", "key": k, "case": c.to_dict()}) for k, c in (("a", pair.a),
                                                                                            ("b", pair.b))}
 
@@ -96,27 +108,47 @@ def measure_pair(pair: Pair, worker: Worker) -> dict:
         return p50["a"], p50["b"]
 
     try:
-        result = stats.measure_until(one_round, min_rounds=pair.rounds, max_rounds=max(pair.rounds, pair.max_rounds),
-                                     bound=pair.bound if pair.max_rounds > pair.rounds else None,
-                                     max_remeasure=pair.rounds)
+        if adaptive:
+            result = stats.measure_until(one_round, min_rounds=rounds, max_rounds=pair.max_rounds, bound=pair.bound,
+                                         max_remeasure=rounds)
+        else:
+            result = stats.measure_rounds(one_round, rounds, max_remeasure=rounds)
     finally:
         for key in ("a", "b"):
             worker.call({"op": "release", "key": key})
-    return outcome(result, info)
+    return result, info
 
 
-def outcome(result: stats.RoundsResult, info: dict) -> dict:
-    a, b = list(result.a), list(result.b)
-    s = stats.ratio_summary(a, b)
-    flags = (["disturbed-rounds"] if result.disturbed_remaining else []) + (["few-rounds"] if s.rounds < 5 else [])
+def measure_pair(pair: Pair, start_worker: Callable[[], Worker]) -> dict:
+    """The pair's rounds, split over `pair.processes` fresh worker processes (each a block of alternating rounds);
+    the record's outcome fields. One process may add rounds until the interval clears the bound."""
+    per_process = -(-pair.rounds // pair.processes)
+    adaptive = pair.processes == 1 and pair.max_rounds > pair.rounds and pair.bound is not None
+    blocks = []
+    for _ in range(pair.processes):
+        with start_worker() as worker:
+            blocks.append(_rounds_in(worker, pair, per_process, adaptive))
+    return outcome([r for r, _ in blocks], blocks[0][1])
+
+
+def outcome(results: list[stats.RoundsResult], info: dict) -> dict:
+    """Record fields from the rounds of each process; with several processes the interval resamples processes."""
+    a = [x for r in results for x in r.a]
+    b = [y for r in results for y in r.b]
+    groups = [k for k, r in enumerate(results) for _ in r.pairs]
+    s = stats.ratio_summary(a, b, groups=groups if len(results) > 1 else None)
+    flags = (["disturbed-rounds"] if any(r.disturbed_remaining for r in results) else []) + (
+        ["few-rounds"] if s.rounds < 5 else [])
+    per_process = ",".join(f"{np.median(r.ratios):.4g}" for r in results)
     return {"rounds": s.rounds, "ratio_p50": round(s.p50, 4), "ratio_ci_low": round(s.ci_low, 4),
             "ratio_ci_high": round(s.ci_high, 4), "ratio_min": round(s.min, 4), "ratio_max": round(s.max, 4),
-            "ratio_iqr": round(s.iqr, 4), "rounds_remeasured": result.remeasured, "status": "ok",
+            "ratio_iqr": round(s.iqr, 4), "rounds_remeasured": sum(r.remeasured for r in results), "status": "ok",
             "validity": ";".join(flags) or "ok",
             "attn_observed": info["a"]["attn_observed"], "latency_p50_ms": round(float(np.median(a)), 4),
             "samples_ms": " ".join(f"{x:.4g}/{y:.4g}" for x, y in zip(a, b, strict=True)),
             "detail": f"a_p50_ms={np.median(a):.4g};b_p50_ms={np.median(b):.4g};"
-                      f"b_attn_observed={info['b']['attn_observed']};samples_ms=per-round p50 a/b"}
+                      f"b_attn_observed={info['b']['attn_observed']};ratio_p50_per_process={per_process};"
+                      "samples_ms=per-round p50 a/b"}
 
 
 def run_pairs(pairs: list[Pair], out, command: str, device_name: str) -> int:
@@ -135,8 +167,7 @@ def run_pairs(pairs: list[Pair], out, command: str, device_name: str) -> int:
             write_system_json(out, writer.run_id, collect(todo[0].a.device, todo[0].a.threads, command))
             for pair in tqdm(todo, desc="paired", unit="pair"):
                 try:
-                    with Worker(WORKER) as worker:
-                        fields = measure_pair(pair, worker)
+                    fields = measure_pair(pair, lambda: Worker(WORKER))
                 except WorkerError as err:
                     fields = {"status": "oom" if err.oom else "error", "detail": str(err)[:500]}
                     if not err.oom:
@@ -157,6 +188,7 @@ def plan(args: argparse.Namespace) -> tuple[Pair, Common]:
     """The validated request (nothing built or written yet)."""
     common = check_common(args)
     check_range("--rounds", args.rounds, 4, 1000, integer=True)
+    check_range("--processes", args.processes, 1, 16, integer=True)
     if args.round_iters is not None:
         check_range("--round-iters", args.round_iters, 1, 100_000, integer=True)
     if len(common.precisions) != 1 or len(common.batches) != 1 or len(common.sizes) != 1 or len(common.timed) != 1:
@@ -174,7 +206,8 @@ def plan(args: argparse.Namespace) -> tuple[Pair, Common]:
                 imgsz=common.sizes[0], timed=common.timed[0], channels_last=args.channels_last, fused=args.fuse,
                 threads=common.threads, conf=args.conf, iou=args.iou, max_det=args.max_det, mode=args.mode)
     a, b = (Case(model=c.label, attn=c.attn, **base) for c in configs)
-    return Pair(a, b, args.rounds, args.round_iters or (50 if cuda else 5), 3 if cuda else 1), common
+    return Pair(a, b, args.rounds, args.round_iters or (50 if cuda else 5), 3 if cuda else 1,
+                processes=args.processes), common
 
 
 @cli

@@ -18,11 +18,14 @@ def test_dry_run_prints_the_plan_and_measures_nothing(tmp_path, capsys, preset):
 
 
 def test_cpu_plan_pairs_families_like_for_like():
-    (paired,) = [s for s in presets.cpu_plan(2) if s.kind == "paired"]
-    sides = {(p.a.model, p.b.model) for p in paired.items}
+    pairs = [p for s in presets.cpu_plan(2) if s.kind == "paired" for p in s.items]
+    sides = {(p.a.model, p.b.model) for p in pairs}
     assert ("yolo12-n", "yolo11-n") in sides and ("yolo12-s", "rtdetr-r18") in sides
     assert not any(a.startswith("yolov12-") and not b.startswith(("yolov12", "yolo12")) for a, b in sides)
-    assert all(isinstance(p, Pair) and p.rounds >= 10 for p in paired.items)
+    assert ("yolov12-x", "yolov12-x:area=1") in sides and ("yolov12-turbo-l", "yolov12-l") in sides
+    assert all(isinstance(p, Pair) and p.processes >= 3 for p in pairs)
+    quick = [p for s in presets.cpu_plan(2, quick=True) if s.kind == "paired" for p in s.items]
+    assert not any(p.a.model.endswith(("-m", "-l", "-x")) for p in quick)
 
 
 def test_a_configuration_that_does_not_build_is_a_user_error(capsys):

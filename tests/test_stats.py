@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from bench.stats import disturbed, latency_p50_ci, measure_rounds, measure_until, median_ci, ratio_summary
+from bench.stats import (
+    clustered_median_ci,
+    disturbed,
+    latency_p50_ci,
+    measure_rounds,
+    measure_until,
+    median_ci,
+    ratio_summary,
+)
 
 N = 2000  # resamples where exact agreement with scipy is not the point
 
@@ -199,3 +207,16 @@ def test_measure_until_looks_at_a_bonferroni_adjusted_interval():
 def test_measure_until_rejects_odd_steps():
     with pytest.raises(ValueError):
         measure_until(FakeRounds(), min_rounds=4, max_rounds=10, bound=1.0, check_every=3)
+
+
+def test_clustered_interval_equals_a_direct_scipy_call_and_spans_the_groups():
+    values = [1.0, 1.01, 0.99, 1.2, 1.21, 1.19, 1.1, 1.09, 1.11]
+    groups = [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    low, high = clustered_median_ci(values, groups, n_resamples=2000, seed=3)
+    parts = [np.asarray(values[i * 3:(i + 1) * 3]) for i in range(3)]
+    ref = sps.bootstrap((np.arange(3),), lambda idx: float(np.median(np.concatenate([parts[int(i)]
+                                for i in idx]))), vectorized=False, n_resamples=2000, method="percentile",
+                                rng=np.random.default_rng(3)).confidence_interval
+    assert (low, high) == (float(ref.low), float(ref.high))
+    assert low <= 1.0 + 0.01 and high >= 1.19
+    assert clustered_median_ci(values, [0] * 9, n_resamples=2000) == median_ci(values, n_resamples=2000)
