@@ -1,6 +1,6 @@
 """The flags bench.latency and bench.paired share, and the validation of the whole request before anything runs:
-device, precisions, sizes, timed regions, attention backends (probed on the meta-free smallest model), modes, the
-timing settings and the results file. Every failure is a UserError naming what is accepted."""
+device, precisions, sizes, timed regions, attention backends (probed by building the smallest model on the device),
+modes, the timing settings and the results file. Every failure is a UserError naming what is accepted."""
 
 from __future__ import annotations
 

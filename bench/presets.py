@@ -28,6 +28,7 @@ from bench.options import runnable_attention
 from bench.paired import Pair
 from bench.system import cpu_name, device_slug, gpu_name
 from yolov12.cli import ArgumentParser, UserError, apply_threads, cli, parse_device
+from yolov12.files import check_out_dir
 from yolov12.model import create_model
 from yolov12.scales import check_input, lookup, with_overrides
 
@@ -283,6 +284,13 @@ def parse_args(argv: list[str] | None):
 @cli
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    ignored = [f for f, on in (("--threads", args.threads and args.preset == "gpu"), ("--quick", args.quick and
+               args.preset == "gpu"), ("--device", args.device and args.preset == "cpu")) if on]
+    if ignored:
+        raise UserError(f"{', '.join(ignored)} does not apply to the {args.preset} preset; accepted: --device with "
+                        "gpu, --threads and --quick with cpu")
+    if not args.dry_run:
+        check_out_dir(args.out)
     if args.preset == "gpu":
         device = args.device or "cuda:0"
         if not args.dry_run:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import torch
 
+from yolov12.files import write_atomic
+
 PACKAGES = ("torch", "torchvision", "ultralytics", "onnxruntime", "onnx", "flash-attn", "fvcore", "numpy",
             "opencv-python", "nvidia-ml-py")
 
@@ -111,7 +113,4 @@ def write_system_json(csv_path: str | Path, run_id: str, info: dict) -> Path:
     data = json.loads(path.read_text()) if path.exists() else {"runs": {}}
     data["runs"][run_id] = info
     data["latest"] = run_id
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str))
-    tmp.replace(path)
-    return path
+    return write_atomic(path, json.dumps(data, indent=1, default=str))

@@ -6,16 +6,17 @@ a paper value, a value derived from those, or "not measured" — never a zero st
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from bench.config import Config
 from reports import paper
 from reports.cells import Cell, delta, label, latency_cell, measured, paired_cell, paper_cell, ratio
 from reports.query import Latency, canonical, find_kind, millions, not_paper_network, percent
 from reports.results import Device
+from yolov12.files import write_atomic
 
 
 # ---------------------------------------------------------------------------------------------------------- tables
@@ -205,14 +206,11 @@ def build_all(devices: Sequence[Device]) -> list[Table]:
 
 def write_csv(table: Table, path: str | os.PathLike) -> None:
     """The table as displayed (missing cells read 'not measured'), plus one column listing each row's records."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow([*table.columns, "records"])
-        for row in table.rows:
-            refs = sorted({str(ref) for c in row for ref in c.refs})
-            w.writerow([c.text() for c in row] + [" ".join(refs)])
-    tmp.replace(path)
+    text = io.StringIO()
+    w = csv.writer(text)
+    w.writerow([*table.columns, "records"])
+    for row in table.rows:
+        refs = sorted({str(ref) for c in row for ref in c.refs})
+        w.writerow([c.text() for c in row] + [" ".join(refs)])
+    write_atomic(path, text.getvalue())
 

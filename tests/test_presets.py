@@ -38,3 +38,11 @@ def test_smoke_plan_is_small():
     for step in presets.smoke(presets.cpu_plan(1)):
         assert len(step.items) <= 2
         assert all(c.imgsz == 64 for c in presets._cases(step))
+
+
+@pytest.mark.parametrize("argv, flag", [(["gpu", "--quick"], "--quick"), (["gpu", "--threads", "2"], "--threads"),
+                                        (["cpu", "--device", "cuda:0"], "--device")])
+def test_a_flag_the_preset_would_ignore_is_refused(tmp_path, capsys, argv, flag):
+    assert presets.main([*argv, "--dry-run", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and flag in err[0] and not any(tmp_path.iterdir())

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from yolov12.files import write_atomic
 from yolov12.model import YOLOv12, build_from_config
 from yolov12.safe_pickle import CheckpointError, one_line, refuse
 from yolov12.tensor_check import Materialiser, check_state_dict, expected_state
@@ -46,9 +46,7 @@ def save_checkpoint(path: Path, ema: YOLOv12, meta: dict, **state) -> Path:
 
 
 def copy_atomic(src: Path, dst: Path) -> None:
-    tmp = dst.with_name(f".{dst.name}.tmp{os.getpid()}")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
+    write_atomic(dst, Path(src).read_bytes())
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:

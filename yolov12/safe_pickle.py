@@ -439,12 +439,9 @@ def _read_legacy(path: Path, data: bytes) -> TorchFile:
 
 def read_torch_file(path: str | os.PathLike) -> TorchFile:
     """Read a `.pt` (torch zip or legacy pickle) as data, refusing anything else before interpreting it.
-    Raises FileNotFoundError, CheckpointError or UnsafeCheckpointError, each with a one-line message."""
+    The path is known to be a file (`yolov12.weights.read_checkpoint` checks it first).
+    Raises CheckpointError or UnsafeCheckpointError, each with a one-line message."""
     path = Path(path)
-    if path.is_dir():
-        raise CheckpointError(one_line(f"{path} is a directory, not a checkpoint file; {ACCEPTED}"))
-    if not path.is_file():
-        raise FileNotFoundError(one_line(f"checkpoint not found: {path}"))
     try:
         f = open(path, "rb")  # noqa: SIM115 - a zip's storages are read from it later
         head = f.read(4)

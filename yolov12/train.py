@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import json
 import logging
 import math
@@ -38,9 +39,10 @@ from yolov12.checkpoint import copy_atomic, load_checkpoint, restore_rng, rng_st
 from yolov12.cli import MAX_IMGSZ, ArgumentParser, UserError, check_imgsz, check_range, cli
 from yolov12.data.detset import DatasetError
 from yolov12.data.yolo_format import read_data_yaml
-from yolov12.files import check_out_dir, show
+from yolov12.files import check_out_dir, show, write_atomic
 from yolov12.model import YOLOv12, create_model, list_models
 from yolov12.postprocess import NmsConfig, nms
+from yolov12.provenance import git_sha
 from yolov12.recipe import Recipe, default_recipe, with_overrides
 
 log = logging.getLogger("yolov12.train")
@@ -294,21 +296,11 @@ def evaluate(model: YOLOv12, val, imgsz: int, batch: int, device: torch.device) 
 # ---- logging -------------------------------------------------------------------------------------------------------
 
 def write_results(path: Path, rows: list[dict]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
-
-
-def git_sha() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).parent)
-        return out.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(path, text.getvalue())
 
 
 # ---- the loop ------------------------------------------------------------------------------------------------------
@@ -420,7 +412,7 @@ def train(args: argparse.Namespace, recipe: Recipe, ckpt: dict | None, command: 
                          **metrics, "wall_s": round(time.time() - t_run, 3)})
             improved = metrics["fitness"] != "" and metrics["fitness"] > best
             best = metrics["fitness"] if improved else best
-            meta = {"recipe": recipe.as_dict(), "command": command, "epoch": epoch + 1, "git": git_sha(),
+            meta = {"recipe": recipe.as_dict(), "command": command, "epoch": epoch + 1, "git": git_sha() or "unknown",
                     "data": str(args.data), "map50": metrics["map50"], "map50_95": metrics["map50_95"]}
             save_checkpoint(out / "last.pt", ema.module, meta, train_model=_cpu(model.state_dict()),
                             optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),

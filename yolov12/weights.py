@@ -18,6 +18,7 @@ what is accepted.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import math
@@ -31,6 +32,7 @@ import torch
 
 from yolov12 import safe_pickle
 from yolov12.attention import get_backend
+from yolov12.files import write_atomic
 from yolov12.model import YOLOv12, build_from_config, create_model
 from yolov12.safe_pickle import (
     ACCEPTED,
@@ -291,22 +293,21 @@ def save_model(model: YOLOv12, path: str | os.PathLike, meta: dict | None = None
     """Write `model` as {format, config, state_dict, meta} (+ `extra` keys, e.g. training state), atomically.
     `.safetensors` writes the state dict with config/meta as JSON metadata (extra keys are not allowed there)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     sd = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = {**getattr(model, "meta", {}), **(meta or {})}
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     if path.suffix == ".safetensors":
         if extra:
             raise ValueError("extra keys cannot be stored in a .safetensors file")
-        from safetensors.torch import save_file
+        from safetensors.torch import save
 
-        save_file(sd, str(tmp), metadata={"format": FORMAT, "config": json.dumps(model.config),
-                                          "meta": json.dumps(_plain(meta))})
+        data = save(sd, metadata={"format": FORMAT, "config": json.dumps(model.config),
+                                  "meta": json.dumps(_plain(meta))})
     else:
+        buffer = io.BytesIO()
         torch.serialization.save({"format": FORMAT, "config": model.config, "state_dict": sd,
-                                  "meta": _plain(meta), **extra}, tmp)
-    os.replace(tmp, path)
-    return path
+                                  "meta": _plain(meta), **extra}, buffer)
+        data = buffer.getvalue()
+    return write_atomic(path, data)
 
 
 def _load_ours(tf: TorchFile, ckpt: dict, path: Path, attn: str) -> YOLOv12:
