@@ -1,4 +1,4 @@
-"""The measurement presets as lists of cases: `python -m bench.presets cpu|gpu --out results [--dry-run]`.
+"""The measurement presets as lists of cases: `python -m bench.presets cpu|cpu-full|gpu --out results [--dry-run]`.
 
 Each preset writes CSVs (and system.json) to `<out>/<device-slug>/`, one per step, through the runners' Python API
 (bench.flops.run, bench.latency.sweep, bench.paired.run_pairs); every runner skips rows already finished, so
@@ -93,6 +93,13 @@ CPU_LARGE_PAIRS = [
     ("yolov12-turbo-l", "yolov12-l", 0.947),  # 5.83 / 6.77
     ("yolov12-turbo-x", "yolov12-x", 0.968),  # 10.38 / 11.79
 ]
+# The runtime a CPU user deploys for speed, for the deployed-runtime pairs. OpenVINO: on this Intel CPU it gave the
+# lowest forward+post p50 of the three runtimes for YOLO12-N/S (results/cpu-*/runtimes-latency.csv).
+BEST_CPU_RUNTIME = "openvino"
+CPU_RUNTIMES = ("eager", "onnxruntime", "openvino")
+# cpu-full: the families a CPU user chooses between, each paired against Ultralytics' YOLO12 of the same scale.
+FULL_FAMILIES = ("yolov12", "yolo11", "yolo26", "yolov8")
+FULL_RTDETR = {"rtdetr-r18": "s", "rtdetr-l": "l"}  # RT-DETR against the YOLO12 scale nearest in latency class
 CPU_LATENCY = ("yolov12-n", "yolov12-s", "yolo12-n", "yolo12-s", "yolov8-n", "yolov8-s", "yolov9-t", "yolov9-s",
                "yolov10-n", "yolov10-s", "yolo11-n", "yolo11-s", "yolov6-3.0-n", "yolov6-3.0-s", "rtdetr-r18",
                "rtdetr-l")
@@ -109,10 +116,35 @@ def cpu_plan(threads: int, quick: bool = False) -> list[Step]:
         Step("paired.csv", "paired", _pairs(CPU_PAIRS, "cpu", threads, rounds=12, processes=3, iters=4, warmup=1,
                                             **d)),
     ]
+    plan.append(Step("paired-runtime.csv", "paired", _pairs([("yolov12-n", "yolo12-n", 1.10)], "cpu", threads,
+                                                           rounds=12, processes=3, iters=4, warmup=1,
+                                                           mode=BEST_CPU_RUNTIME, timed="forward+post", **d)))
     if not quick:
         plan.append(Step("paired-large.csv", "paired", _pairs(CPU_LARGE_PAIRS, "cpu", threads, rounds=6,
                                                               processes=3, iters=1, warmup=1, **d)))
     return plan
+
+
+def cpu_full_plan(threads: int, scales: tuple[str, ...] = SCALES) -> list[Step]:
+    """N-X of our YOLOv12, Ultralytics' YOLO12, YOLO11, YOLO26, YOLOv8 and RT-DETR-R18/L: forward+post latency in
+    eager, ONNX Runtime and OpenVINO (each row's export checked against PyTorch first), and every model paired against
+    YOLO12 of the same scale in eager and in the best CPU runtime. Scales N/S take more rounds than M/L/X."""
+    d = dict(precision="fp32", imgsz=640, batch=1, timed="forward+post")
+    models = [f"{f}-{s}" for s in scales for f in ("yolov12", "yolo12") + FULL_FAMILIES[1:]]
+    models += [m for m, s in FULL_RTDETR.items() if s in scales]
+    lat = dict(warmup=1, min_iters=5, min_time_s=1.0)
+    latency_cases = tuple(_case(m, "cpu", threads, mode=mode, **d, **lat) for m in models for mode in CPU_RUNTIMES)
+    sides = [(f"{f}-{s}", f"yolo12-{s}") for s in scales for f in FULL_FAMILIES]
+    sides += [(m, f"yolo12-{s}") for m, s in FULL_RTDETR.items() if s in scales]
+    pairs = []
+    for a, b in sides:
+        small = b[-1] in "ns"
+        kw = dict(rounds=8, iters=3) if small else dict(rounds=6, iters=1)
+        pairs += [p for mode in ("eager", BEST_CPU_RUNTIME)
+                  for p in _pairs([(a, b, None)], "cpu", threads, processes=2, warmup=1, mode=mode, **kw, **d)]
+    return [Step("flops.csv", "flops", tuple(resolve(list(dict.fromkeys(parse(m).model for m in models))))),
+            Step("runtimes-latency.csv", "latency", latency_cases),
+            Step("runtimes-paired.csv", "paired", tuple(pairs))]
 
 
 def gpu_plan(device: str, probe: bool = True) -> list[Step]:
@@ -270,12 +302,14 @@ def run(plan: list[Step], folder: Path, device_name: str) -> int:
 
 def parse_args(argv: list[str] | None):
     p = ArgumentParser(prog="python -m bench.presets", description=__doc__.split("\n\n")[0])
-    p.add_argument("preset", choices=("cpu", "gpu"))
+    p.add_argument("preset", choices=("cpu", "cpu-full", "gpu"))
     p.add_argument("--out", default="results", help="results root (a <device-slug>/ folder is made in it)")
     p.add_argument("--device", default=None, help="cuda:N for the gpu preset (default cuda:0)")
     p.add_argument("--threads", type=int, default=0, help="cpu preset threads (default: all cores torch uses)")
     p.add_argument("--smoke", action="store_true", help="tiny inputs and iterations: checks plumbing only")
     p.add_argument("--quick", action="store_true", help="cpu preset without the large-scale (M/L/X) pairs")
+    p.add_argument("--scales", default=",".join(SCALES), help="cpu-full preset: comma list of scales among n,s,m,l,x "
+                                                             "(default all)")
     p.add_argument("--dry-run", action="store_true", help="print the plan and check every configuration builds "
                                                           "(meta device); measure nothing")
     return p.parse_args(argv)
@@ -284,11 +318,15 @@ def parse_args(argv: list[str] | None):
 @cli
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    scales = tuple(s.strip() for s in args.scales.split(",") if s.strip())
     ignored = [f for f, on in (("--threads", args.threads and args.preset == "gpu"), ("--quick", args.quick and
-               args.preset == "gpu"), ("--device", args.device and args.preset == "cpu")) if on]
+               args.preset != "cpu"), ("--device", args.device and args.preset != "gpu"), ("--scales", scales !=
+               SCALES and args.preset != "cpu-full")) if on]
     if ignored:
         raise UserError(f"{', '.join(ignored)} does not apply to the {args.preset} preset; accepted: --device with "
-                        "gpu, --threads and --quick with cpu")
+                        "gpu, --threads with cpu and cpu-full, --quick with cpu, --scales with cpu-full")
+    if not scales or any(s not in SCALES for s in scales):
+        raise UserError(f"--scales {args.scales!r}: accepted: a comma list of {', '.join(SCALES)}")
     if not args.dry_run:
         check_out_dir(args.out)
     if args.preset == "gpu":
@@ -301,8 +339,9 @@ def main(argv: list[str] | None = None) -> int:
         name = device if args.dry_run else gpu_name(device)
     else:
         device, threads = "cpu", apply_threads(args.threads)
-        plan, name = cpu_plan(threads, quick=args.quick), cpu_name()
-    folder = Path(args.out) / device_slug(device, threads) if not args.dry_run or args.preset == "cpu" else \
+        name = cpu_name()
+        plan = cpu_plan(threads, quick=args.quick) if args.preset == "cpu" else cpu_full_plan(threads, scales)
+    folder = Path(args.out) / device_slug(device, threads) if not args.dry_run or args.preset != "gpu" else \
         Path(args.out) / device.replace(":", "")
     if args.smoke:
         plan, folder = smoke(plan), folder.with_name(folder.name + "-smoke")
