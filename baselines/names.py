@@ -17,14 +17,17 @@ class Baseline:
 
     @property
     def end2end(self) -> bool:
-        """True when the model's own head returns final detections (no NMS): YOLOv10 and RT-DETR."""
-        return self.family in {"yolov10", "rtdetr"}
+        """True when the model's own head returns final detections (no NMS): YOLOv10, YOLO26 (their one-to-one
+        heads) and RT-DETR."""
+        return self.family in END2END
 
 
 def _family(family: str, stem: str, scales: str | tuple[str, ...], sep: str = "-") -> list[Baseline]:
     return [Baseline(f"{family}{sep}{s}", family, s, f"{stem}{s}.yaml") for s in scales]
 
 
+ONE_TO_ONE = frozenset({"yolov10", "yolo26"})  # dual-head families: the one-to-one head is the NMS-free one
+END2END = ONE_TO_ONE | {"rtdetr"}
 _RTDETR = {"l": "rtdetr-l.yaml", "x": "rtdetr-x.yaml", "r50": "rtdetr-resnet50.yaml",
            "r101": "rtdetr-resnet101.yaml", "r18": str(CONFIGS / "rtdetr-resnet18.yaml"),
            "r34": str(CONFIGS / "rtdetr-resnet34.yaml")}
@@ -38,6 +41,7 @@ BASELINES: dict[str, Baseline] = {
         *_family("yolo11", "yolo11", "nsmlx"),
         *_family("yolov6-3.0", "yolov6", "nsml"),
         *_family("yolo12", "yolo12", "nsmlx"),
+        *_family("yolo26", "yolo26", "nsmlx"),
         *(Baseline(f"rtdetr-{s}", "rtdetr", s, y) for s, y in _RTDETR.items()),
     )
 }
