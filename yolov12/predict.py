@@ -2,6 +2,11 @@
 images and a JSON of detections.
 
     python -m yolov12.predict --model yolov12-n --weights yolo12n.pt --source bus.jpg --out runs/predict
+
+The letterbox is by default the minimal rectangle of Ultralytics' predict (`--rect`): what users of an Ultralytics
+checkpoint get from `YOLO(...).predict`, so the same checkpoint and photograph give the same boxes here and there.
+`--no-rect` pads to a square --imgsz canvas instead (the canvas of evaluation and timing in this suite); the two
+give somewhat different boxes and scores because the network sees different padding.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from yolov12.data.images import IMAGE_SUFFIXES, check_image_file, read_image
 from yolov12.files import check_out_dir, show
 from yolov12.model import YOLOv12, create_model, list_models
 from yolov12.postprocess import NmsConfig, nms
-from yolov12.preprocess import letterbox, to_tensor, unletterbox
+from yolov12.preprocess import letterbox, letterbox_rect, to_tensor, unletterbox
 from yolov12.safe_pickle import UnsafeCheckpointError
 from yolov12.weights import CheckpointError, load_model
 
@@ -95,10 +100,16 @@ def draw(image: np.ndarray, dets: torch.Tensor, names: dict[int, str]) -> np.nda
     return out
 
 
+LETTERBOXES = {True: "minimal rectangle (Ultralytics' predict)", False: "square"}
+
+
 @torch.no_grad()
-def predict_image(model: YOLOv12, image: np.ndarray, imgsz: int, cfg: NmsConfig, device: torch.device):
-    """BGR uint8 image -> (n, 6) detections [x1, y1, x2, y2, score, class] in the image's own pixels."""
-    canvas, placement = letterbox(image, imgsz)
+def predict_image(model: YOLOv12, image: np.ndarray, imgsz: int, cfg: NmsConfig, device: torch.device,
+                  rect: bool = True):
+    """BGR uint8 image -> (n, 6) detections [x1, y1, x2, y2, score, class] in the image's own pixels. `rect`: the
+    minimal-rectangle letterbox of Ultralytics' predict; otherwise a square imgsz canvas."""
+    stride = int(max(model.model[-1].strides))  # 32: the canvas sides must be multiples of the largest stride
+    canvas, placement = letterbox_rect(image, imgsz, stride) if rect else letterbox(image, imgsz)
     pred = model(to_tensor([canvas]).to(device))
     dets = nms(pred.float(), cfg)[0].cpu()
     dets[:, :4] = unletterbox(dets[:, :4], placement)
@@ -132,7 +143,8 @@ def run(args: argparse.Namespace, images: list[Path] | None = None) -> dict:
     if weights == "random":
         log.warning("no --weights given: %s has RANDOM weights, detections are meaningless", model.name)
     cfg = NmsConfig(conf=args.conf, iou=args.iou, max_det=args.max_det)
-    report = {"model": model.name, "weights": weights, "imgsz": args.imgsz, "conf": cfg.conf, "iou": cfg.iou,
+    report = {"model": model.name, "weights": weights, "imgsz": args.imgsz, "letterbox": LETTERBOXES[args.rect],
+              "conf": cfg.conf, "iou": cfg.iou,
               "max_det": cfg.max_det, "attention": model.attention_backend, "images": []}
     # everything is made in a hidden temp folder beside the nearest existing ancestor of --out and moved in at the
     # end: an error leaves nothing behind; an interrupt (Ctrl-C) keeps the images finished so far
@@ -143,7 +155,7 @@ def run(args: argparse.Namespace, images: list[Path] | None = None) -> dict:
                     image = read_image(path)
                 except DatasetError as err:
                     raise UserError(f"--source: {err}") from None
-                dets = predict_image(model, image, args.imgsz, cfg, device)
+                dets = predict_image(model, image, args.imgsz, cfg, device, rect=args.rect)
                 cv2.imwrite(str(Path(tmp) / f"{path.stem}.jpg"), draw(image, dets, model.names))
                 report["images"].append({
                     "file": str(path), "height": image.shape[0], "width": image.shape[1],
@@ -180,8 +192,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--source", type=Path, required=True, help="an image file or a directory of images")
     p.add_argument("--out", type=Path, required=True, help="output directory (annotated images, detections.json)")
     add_nms_flags(p)
-    p.add_argument("--imgsz", type=int, default=640, help="square letterbox size, a multiple of 32 from 32 to 4096 "
-                                                          "(default 640)")
+    p.add_argument("--imgsz", type=int, default=640, help="letterbox size, a multiple of 32 from 32 to 4096: the "
+                                                          "longer side (--rect) or the square's side (default 640)")
+    p.add_argument("--rect", action=argparse.BooleanOptionalAction, default=True,
+                   help="--rect (default): the minimal rectangle of Ultralytics' predict (longer side --imgsz, the "
+                        "other padded to the next multiple of 32), so an Ultralytics checkpoint gives the boxes its "
+                        "users get from Ultralytics; --no-rect: a square --imgsz canvas, as evaluation and timing "
+                        "here use")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or N (default cpu)")
     p.add_argument("--attn", default="auto", help=f"attention backend: {', '.join(ATTN_CHOICES)} (default auto = "
                                                   "sdpa)")
