@@ -33,7 +33,8 @@ from yolov12.model import create_model
 from yolov12.scales import check_input, lookup, with_overrides
 
 SCALES = ("n", "s", "m", "l", "x")
-EVERY_MODEL = ("yolov12", "yolov12-turbo", "yolov8", "yolov9", "yolov10", "yolo11", "yolov6-3.0", "yolo12", "rtdetr")
+EVERY_MODEL = ("yolov12", "yolov12-turbo", "yolov8", "yolov9", "yolov10", "yolo11", "yolo26", "yolov6-3.0", "yolo12",
+               "rtdetr")
 # rough seconds per forward at 640, batch 1, on a 2-core CPU (fp32), for the plan's duration estimate
 CPU_SECONDS_PER_GFLOP = 0.012
 
