@@ -9,7 +9,7 @@ at most 300 detections, multi-label NMS (`NmsConfig.val()`), class indices mappe
 (COCO's 80 -> 91 for COCO), boxes in original-image pixels rounded to 1e-3 and scores to 1e-5, as the validator's
 COCO JSON. Metrics by pycocotools, cross-checked by faster-coco-eval; with --also-ultralytics-metric also
 Ultralytics' own mAP (its matching and 101-point interpolated AP, run with its code in a child process on the same
-detections), which reads 0.004-0.012 higher or lower than pycocotools' on COCO.
+detections), which is not pycocotools' figure (users compare against it).
 
     python -m bench.accuracy --model yolov12-n --weights yolov12n.pt --data /data/coco --out results/acc.csv
     python -m bench.accuracy --model yolo11-n --weights yolo11n.pt --data /data/coco    # baseline, child process

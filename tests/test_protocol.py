@@ -129,6 +129,7 @@ def test_same_json_and_map_as_ultralytics_validator(trained, capsys):
     configs = [(1, "rect"), (5, "rect"), (1, "square"), (5, "square")]
     specs = [f"{batch}:{int(name == 'rect')}" for batch, name in configs]
     validator = child(["val", str(weights), str(yaml), str(root), str(IMGSZ), *specs], root)
+    results = {}
     for (batch, name), spec in zip(configs, specs, strict=True):
         theirs = validator[spec]
         their_dets = [{k: v for k, v in d.items() if k != "file_name"} for d in json.loads(Path(theirs["json"])
@@ -150,8 +151,34 @@ def test_same_json_and_map_as_ultralytics_validator(trained, capsys):
         assert float(rec["map50_95"]) == pytest.approx(ref["map50_95"], abs=1e-6)
         assert float(rec["map50"]) == pytest.approx(ref["map50"], abs=1e-6)
         assert ref["map50_95"] > 0.02 and ref["map50"] > 0.04  # the model detects something
+        results[name, batch] = float(rec["map50_95"])
         with capsys.disabled():
             print(f"\n{name} batch {batch}: ours mAP50-95 {float(rec['map50_95']):.4f} mAP50 {float(rec['map50']):.4f}"
                   f" | pycocotools on the validator's JSON {ref['map50_95']:.4f} / {ref['map50']:.4f} | the "
                   f"validator's own metric {theirs['map50_95']:.4f} / {theirs['map50']:.4f} | {len(ours)} detections,"
                   f" max box diff {box:.4f} px, max score diff {score:.1e}")
+    with capsys.disabled():
+        print(f"\nrect - square mAP50-95: batch 1 {results['rect', 1] - results['square', 1]:+.4f}, batch 5 "
+              f"{results['rect', 5] - results['square', 5]:+.4f}")
+    baseline_path_and_ultralytics_metric(root, yaml, weights, validator["5:1"], capsys)
+
+
+def baseline_path_and_ultralytics_metric(root: Path, yaml: Path, weights: Path, theirs: dict, capsys) -> None:
+    """The same weights as an Ultralytics baseline (`yolo12-n`, run in the worker child) give the validator's JSON
+    too, and --also-ultralytics-metric gives the validator's own figure up to its canvas-pixel matching."""
+    out = root / "baseline"
+    argv = ["--model", "yolo12-n", "--weights", str(weights), "--data", str(yaml), "--imgsz", str(IMGSZ), "--batch",
+            "5", "--workers", "0", "--device", "cpu", "--out", str(out / "r.csv"), "--save-json", str(out / "d.json"),
+            "--also-ultralytics-metric"]
+    assert accuracy.main(argv) == 0
+    (rec,) = read_records(out / "r.csv")
+    assert rec["impl"].startswith("ultralytics-") and rec["protocol"] == "rect"
+    their_dets = [{k: v for k, v in d.items() if k != "file_name"}
+                  for d in json.loads(Path(theirs["json"]).read_text())]
+    box, score = pair_up(json.loads((out / "d.json").read_text()), their_dets)
+    assert box <= 0.01 and score <= 1e-5 + 1e-9
+    ul50_95, ul50 = float(rec["map50_95_ultralytics"]), float(rec["map50_ultralytics"])
+    with capsys.disabled():
+        print(f"\nbaseline path rect batch 5: pycocotools {float(rec['map50_95']):.4f}; Ultralytics' metric on the "
+              f"JSON {ul50_95:.4f} / {ul50:.4f}; the validator's own {theirs['map50_95']:.4f} / {theirs['map50']:.4f}")
+    assert ul50_95 == pytest.approx(theirs["map50_95"], abs=5e-4) and ul50 == pytest.approx(theirs["map50"], abs=5e-4)
