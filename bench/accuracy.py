@@ -19,6 +19,7 @@ detections), which is not pycocotools' figure (users compare against it).
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import logging
 import shlex
@@ -59,6 +60,7 @@ from yolov12.weights import CheckpointError, sha256
 
 log = logging.getLogger(__name__)
 WORKER = "bench.worker"
+DEFAULT_MAX_DET = 300
 
 
 # ---- detections files ----------------------------------------------------------------------------------
@@ -133,6 +135,17 @@ def ultralytics_metric(args: argparse.Namespace, dets: list) -> dict:
             raise UserError(f"Ultralytics' metric could not be computed: {str(err).splitlines()[0]}") from None
 
 
+def validator_max_det(max_det: int, data: DetectionSet) -> int:
+    """The validator's rule (both protocols): a max_det left at its default of 300 is raised to the largest number
+    of (non-crowd) objects in one image when an image holds more."""
+    counts = collections.Counter(a["image_id"] for a in data.coco_gt["annotations"] if not a.get("iscrowd", 0))
+    most = max(counts.values(), default=0)
+    if max_det == DEFAULT_MAX_DET and most > max_det:
+        log.info("an image holds %d objects: max_det raised from %d to %d, as the validator does", most, max_det, most)
+        return most
+    return max_det
+
+
 def protocol_text(args: argparse.Namespace, data: DetectionSet, proto: Protocol) -> str:
     if args.detections:
         return f"external detections evaluated as given; category ids as in the file; split {args.split}"
@@ -178,7 +191,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="cpu, cuda, cuda:N or N (default: cuda if available, else cpu)")
     p.add_argument("--attn", default="auto", help=f"attention backend for our models: {', '.join(ATTN_CHOICES)}")
     p.add_argument("--workers", type=int, default=2, help="image-loading worker processes, 0..64 (default 2)")
-    add_nms_flags(p, conf=0.001, iou=0.7, max_det=300)
+    add_nms_flags(p, conf=0.001, iou=0.7, max_det=DEFAULT_MAX_DET)
     p.add_argument("--also-ultralytics-metric", action="store_true",
                    help="also compute Ultralytics' own mAP50-95 and mAP50 on the same detections (its matching and "
                    "101-point interpolated AP, by its code in a child process) into map*_ultralytics columns")
@@ -250,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     data = open_dataset(args.data, args.split)
     proto = Protocol(args.protocol, args.imgsz, args.batch)
+    args.max_det = validator_max_det(args.max_det, data)
     record = base_record(args, argv, proto)
     start = time.perf_counter()
     if args.detections:

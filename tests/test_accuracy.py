@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import dataclasses
 import json
 import os
 import subprocess
@@ -229,3 +230,14 @@ def test_same_json_as_ultralytics_validator(tmp_path_factory):
     gt = load_dataset(root / "data" / "data.yaml").coco_gt
     theirs = [{k: v for k, v in d.items() if k != "file_name"} for d in theirs]
     assert coco_eval.evaluate(gt, ours) == pytest.approx(coco_eval.evaluate(gt, theirs), abs=1e-4)
+
+
+def test_default_max_det_is_raised_as_the_validator_does(synth):
+    data = load_dataset(synth / "data.yaml")
+    crowded = dict(data.coco_gt)
+    crowded["annotations"] = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "iscrowd": 0}] * 301 + \
+        [{"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1], "iscrowd": 1}] * 400  # crowd boxes do not count
+    busy = dataclasses.replace(data, coco_gt=crowded)
+    assert accuracy.validator_max_det(300, busy) == 301  # the default is raised to the most objects in one image
+    assert accuracy.validator_max_det(299, busy) == 299  # a value the user chose is kept
+    assert accuracy.validator_max_det(300, data) == 300
