@@ -35,6 +35,7 @@ CONFIG = [
     "overrides",  # the configuration's `key=value,...` part, canonical text
     "device", "device_name", "precision", "tf32", "attn_asked", "attn_observed", "mode", "channels_last", "fused",
     "imgsz", "batch", "timed_region", "conf", "iou", "max_det", "threads",
+    "protocol", "letterbox",  # accuracy: rect | square (| external), and its canvas rule in short
 ]
 LATENCY = [
     "iterations", "duration_s", "warmup_iters", "latency_mean_ms", "latency_p50_ms", "latency_p50_ci_low_ms",
@@ -44,6 +45,7 @@ LATENCY = [
 ACCOUNTING = ["params", "params_fused", "gflops_paper", "gflops_total", "flops_counters", "flops_uncounted"]
 ACCURACY = [
     "map50_95", "map50", "map75", "map_small", "map_medium", "map_large", "ar1", "ar10", "ar100",
+    "map50_95_ultralytics", "map50_ultralytics",  # Ultralytics' own metric, only with --also-ultralytics-metric
     "eval_tool", "eval_crosscheck", "dataset", "images",
 ]
 PAIRED = [

@@ -11,8 +11,10 @@ original stdout ({"ok": result} or {"error": message, "type": name, "oom": bool}
   latency {case}                             -> the fields bench.measure returns, plus params and weights
   prepare {key, case} / round {key, iters, warmup} / release {key}
                                              -> hold a configuration and time it round by round (paired designs)
-  detect  {name, weights, data, split, imgsz, batch, device, half, workers, conf, iou, max_det}
+  detect  {name, weights, data, split, protocol, imgsz, batch, device, half, workers, conf, iou, max_det}
                                              -> COCO result entries of a baseline over a dataset, and model facts
+  ultralytics_metric {data, split, detections (a COCO result JSON file)}
+                                             -> Ultralytics' own mAP50-95 and mAP50 of COCO result entries
   exit
 """
 
@@ -28,6 +30,7 @@ from importlib.metadata import version
 import torch
 
 from baselines import build
+from baselines.metric import ultralytics_map
 from baselines.names import lookup
 from baselines.post import post_for
 from bench import accel, flops, measure, timing
@@ -36,6 +39,7 @@ from bench.precision import DTYPES, fp32_mode
 from bench.subject import Subject, n_params, subject_for
 from yolov12 import evaluate
 from yolov12.postprocess import NmsConfig
+from yolov12.protocol import Protocol
 from yolov12.weights import sha256
 
 
@@ -119,16 +123,23 @@ def _detect(job: dict, state: dict) -> dict:
     if len(model.names) != data.nc:
         raise ValueError(f"the model predicts {len(model.names)} classes but {data.source} has {data.nc}")
     cfg = NmsConfig(conf=job["conf"], iou=job["iou"], max_det=job["max_det"], multi_label=True)
-    imgsz = job["imgsz"]
-    dets = evaluate.detect(model, build.first_tensor, post_for(lookup(name).family, (imgsz, imgsz)), data,
-                           imgsz=imgsz, batch=job["batch"], device=device, dtype=dtype, cfg=cfg,
-                           workers=job["workers"])
+    proto = Protocol(job.get("protocol", "rect"), job["imgsz"], job["batch"])
+    family = lookup(name).family
+    dets = evaluate.detect(model, build.first_tensor, lambda canvas: post_for(family, canvas), data, proto,
+                           device=device, dtype=dtype, cfg=cfg, workers=job["workers"])
     return {"detections": dets, "family": lookup(name).family, "scale": lookup(name).scale,
             "attn": build.attention_kind(name), "impl": f"ultralytics-{version('ultralytics')}"}
 
 
+def _ultralytics_metric(job: dict, state: dict) -> dict:
+    data = evaluate.open_dataset(job["data"], job["split"])
+    with open(job["detections"]) as f:  # a COCO result JSON written by the parent
+        return ultralytics_map(data.coco_gt, json.load(f))
+
+
 HANDLERS = {"ping": _ping, "params": _params, "flops": _flops, "latency": _latency, "prepare": _prepare,
-            "round": _round, "release": _release, "detect": _detect}
+            "round": _round, "release": _release, "detect": _detect,
+            "ultralytics_metric": _ultralytics_metric}
 
 
 def run(job: dict, state: dict) -> object:

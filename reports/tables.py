@@ -61,7 +61,7 @@ def table1(devices: Sequence[Device]) -> Table:
             "mAP50-95", "Δ mAP", "T4 latency ms (paper)"]
     for d in devices:
         cols += [f"{d.slug} {d.default_precision()} ms", f"{d.slug} vs T4"]
-    rows = []
+    rows, map_protocols = [], []
     for model, size in _t1_models(devices):
         ref = paper.paper_reference(model)
         p_params, p_flops, p_ap, p_ms, src = ref if ref else (None, None, None, None, "")
@@ -71,6 +71,8 @@ def table1(devices: Sequence[Device]) -> Table:
         gp = measured(flops.num("gflops_paper") if flops else None, flops)
         ap = measured(percent(acc.num("map50_95")) if acc else None, acc, 1)
         ap_cell = ap if ap.source == "measured" else paper_cell(p_ap, 1, mark=True)
+        if acc:  # records from before protocols were named used square canvases
+            map_protocols.append(f"{model} {acc.get('protocol') or 'square'} batch {acc.get('batch') or '?'}")
         impl = (flops.get("impl") if flops else "") or ("ours" if model.startswith("yolov12") else "ultralytics")
         other = not_paper_network(devices, model)  # another network than the paper's row: nothing to compare
         name = model + (" †" if model in paper.TABLE1_FLAGS else "") + (" (README)" if src == "readme" else "")
@@ -86,6 +88,9 @@ def table1(devices: Sequence[Device]) -> Table:
         rows.append(row)
     notes = [f"{k}: {v}" for k, v in paper.TABLE1_FLAGS.items()] + paper.NOTES["table1"]
     notes.append("mAP marked '(paper)' is the paper's (or README's) figure: no accuracy record for that model.")
+    if map_protocols:
+        notes.append("measured mAP protocol (rect: Ultralytics' validator as model.val() runs it, the paper's; square: "
+                     "square canvases): " + "; ".join(map_protocols))
     notes.append("'not the paper's network': a baseline whose params or FLOPs are more than 5 % off its paper row; "
                  "its paper cells are not compared and claims resting on it are n/a.")
     notes.append("'vs T4' is (measured - paper) / paper on different hardware and runtime: read the claims ledger's "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import dataclasses
 import json
 import os
 import subprocess
@@ -103,7 +104,7 @@ def test_cli_detections_record(synth, tmp_path, capsys):
     assert rec["kind"] == "accuracy" and rec["status"] == "ok" and rec["images"] == "6"
     assert rec["eval_tool"].startswith("pycocotools-") and rec["eval_crosscheck"].startswith("faster-coco-eval-")
     assert float(rec["eval_crosscheck"].split("max_abs_diff=")[1].split()[0]) < 1e-6
-    assert rec["model"] == "someone-elses" and rec["impl"] == "external"
+    assert rec["model"] == "someone-elses" and rec["impl"] == "external" and rec["protocol"] == "external"
     assert (tmp_path / "system.json").is_file()
 
 
@@ -121,6 +122,8 @@ def test_our_model_end_to_end(synth, tmp_path):
     assert (rec["model"], rec["impl"], rec["precision"], rec["imgsz"], rec["conf"], rec["iou"], rec["max_det"]) == \
         ("yolov12-n", "ours", "fp32", "160", "0.001", "0.7", "300")
     assert "multi-label NMS" in rec["detail"] and "category map yolo class+1" in rec["detail"]
+    assert (rec["protocol"], rec["letterbox"], rec["batch"]) == ("rect", "rect stride 32 pad 0.5", "4")
+    assert "rect (Ultralytics validator, rect=True)" in rec["detail"] and rec["map50_95_ultralytics"] == ""
     dets = json.loads((tmp_path / "d.json").read_text())
     assert dets and all(d["category_id"] in range(1, 9) for d in dets)
     assert max(collections.Counter(d["image_id"] for d in dets).values()) <= 300
@@ -132,6 +135,7 @@ def test_our_model_end_to_end(synth, tmp_path):
     (["--model", "yolov99-z"], "unknown model 'yolov99-z'"),
     (["--half"], "--half (fp16) evaluation is not supported on cpu"),
     (["--device", "tpu"], "unknown device 'tpu'"),
+    (["--protocol", "letterbox"], "unknown --protocol 'letterbox'; accepted: rect, square"),
 ])
 def test_cli_user_errors(synth, tmp_path, capsys, extra, expect):
     weights = tmp_path / "w.pt"
@@ -201,9 +205,9 @@ def match_fraction(ours: list[dict], theirs: list[dict], box_tol: float, score_t
 
 @pytest.mark.slow
 def test_same_json_as_ultralytics_validator(tmp_path_factory):
-    """Ultralytics' DetectionValidator (rect=False: square letterbox, multi-label NMS, conf 0.001, IoU 0.7, 300)
-    and bench.accuracy on the same weights and images write the same detections. imgsz equals the images' long
-    side, so neither pipeline resizes (Ultralytics resizes with ceil() before its letterbox, ours rounds)."""
+    """Ultralytics' DetectionValidator (rect=False: square canvases, multi-label NMS, conf 0.001, IoU 0.7, 300)
+    and bench.accuracy --protocol square on the same (random, perturbed) weights and images write the same
+    detections. tests/test_protocol.py does the same with a trained model, resized images and both protocols."""
     from yolov12.offline import prepare
 
     root = tmp_path_factory.mktemp("ultra")
@@ -215,7 +219,7 @@ def test_same_json_as_ultralytics_validator(tmp_path_factory):
     theirs = json.loads(Path(json.loads(proc.stdout.strip().splitlines()[-1])["json"]).read_text())
     argv = ["--model", "yolov12-n", "--weights", str(root / "u.pt"), "--data", str(root / "data" / "data.yaml"),
             "--imgsz", "160", "--batch", "4", "--workers", "0", "--device", "cpu", "--out", str(root / "r.csv"),
-            "--save-json", str(root / "ours.json")]
+            "--save-json", str(root / "ours.json"), "--protocol", "square"]
     assert accuracy.main(argv) == 0
     ours = json.loads((root / "ours.json").read_text())
     assert len(ours) == len(theirs) > 1000
@@ -226,3 +230,14 @@ def test_same_json_as_ultralytics_validator(tmp_path_factory):
     gt = load_dataset(root / "data" / "data.yaml").coco_gt
     theirs = [{k: v for k, v in d.items() if k != "file_name"} for d in theirs]
     assert coco_eval.evaluate(gt, ours) == pytest.approx(coco_eval.evaluate(gt, theirs), abs=1e-4)
+
+
+def test_default_max_det_is_raised_as_the_validator_does(synth):
+    data = load_dataset(synth / "data.yaml")
+    crowded = dict(data.coco_gt)
+    crowded["annotations"] = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "iscrowd": 0}] * 301 + \
+        [{"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1], "iscrowd": 1}] * 400  # crowd boxes do not count
+    busy = dataclasses.replace(data, coco_gt=crowded)
+    assert accuracy.validator_max_det(300, busy) == 301  # the default is raised to the most objects in one image
+    assert accuracy.validator_max_det(299, busy) == 299  # a value the user chose is kept
+    assert accuracy.validator_max_det(300, data) == 300

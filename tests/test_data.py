@@ -15,7 +15,7 @@ import torch
 
 from yolov12.data import DatasetError, eval_loader, load_dataset
 from yolov12.data.synth import CLASSES, SynthConfig, generate, main
-from yolov12.preprocess import unletterbox
+from yolov12.protocol import Protocol, to_original
 
 
 @pytest.fixture(scope="module")
@@ -72,15 +72,18 @@ def test_synth_train_split_and_manifest(synth):
 
 def test_dataset_folder_and_loader(synth):
     data = load_dataset(synth)  # folder: annotations/instances_val.json + images/val
-    batches = list(eval_loader(data, imgsz=160, batch=2))
+    batches = list(eval_loader(data, Protocol("square", 160, 2)))
     assert [len(ids) for _, _, ids in batches] == [2, 2, 1]
     x, placements, ids = batches[0]
     assert x.shape == (2, 3, 160, 160) and x.dtype == torch.float32 and 0 <= x.min() and x.max() <= 1
     assert ids == [1, 2]
     p = placements[0]
-    assert p.shape == (data.images[0].height, data.images[0].width) and p.gain == 1.0
+    assert p.shape == (data.images[0].height, data.images[0].width) and p.gain == (1.0, 1.0)
     corners = torch.tensor([[p.pad[0], p.pad[1], p.pad[0] + p.shape[1], p.pad[1] + p.shape[0]]], dtype=torch.float)
-    assert unletterbox(corners, p).tolist() == [[0, 0, p.shape[1], p.shape[0]]]
+    assert to_original(corners, p).tolist() == [[0, 0, p.shape[1], p.shape[0]]]
+    rect = list(eval_loader(data, Protocol("rect", 160, 2)))  # canvases per batch: 160 + 16 on the long side
+    assert sorted(i for _, _, ids in rect for i in ids) == [e.id for e in data.images]
+    assert all(160 < max(x.shape[2:]) <= 192 and x.shape[2] % 32 == x.shape[3] % 32 == 0 for x, _, _ in rect)
 
 
 def test_yolo_polygon_labels_and_missing_label(tmp_path, synth):

@@ -1,6 +1,8 @@
 """The evaluation protocol of YOLOv12, shared by the trainer and the harness: open a dataset (with COCO's 80 -> 91
-category ids where its classes are COCO's), run a model over it in letterboxed batches, write COCO result entries in
-original-image pixels, and score them with pycocotools (the reference) cross-checked by faster-coco-eval.
+category ids where its classes are COCO's), run a model over it in the batches and canvases of a
+`yolov12.protocol.Protocol` (by default `rect`, as Ultralytics' validator runs the paper's evaluation), write COCO
+result entries in original-image pixels as that validator writes them, and score them with pycocotools (the
+reference) cross-checked by faster-coco-eval.
 
 Scores are fractions in [0, 1] (-1 where the ground truth has no object of that size); `RECORD_METRICS` are the
 nine that go into accuracy records."""
@@ -23,7 +25,7 @@ from tqdm import tqdm
 from yolov12.cli import UserError
 from yolov12.data import ACCEPTED, DatasetError, DetectionSet, eval_loader, load_dataset
 from yolov12.postprocess import NmsConfig
-from yolov12.preprocess import Letterbox, unletterbox
+from yolov12.protocol import Placement, Protocol, to_original
 
 log = logging.getLogger(__name__)
 
@@ -80,25 +82,33 @@ def open_dataset(spec: str, split: str = "val") -> DetectionSet:
     return data
 
 
-def to_coco(det: torch.Tensor, placement: Letterbox, image_id: int, category_ids: tuple[int, ...]) -> list[dict]:
-    """(n, 6) canvas-pixel [x1, y1, x2, y2, score, cls] -> COCO result entries in original-image pixels."""
+def to_coco(det: torch.Tensor, placement: Placement, image_id: int, category_ids: tuple[int, ...]) -> list[dict]:
+    """(n, 6) canvas-pixel [x1, y1, x2, y2, score, cls] -> COCO result entries in original-image pixels. The
+    top-left corner is computed as the validator does (centre minus half the size, in float32), boxes rounded to
+    1e-3 px and scores to 1e-5."""
     det = det.float().cpu()
-    xyxy = unletterbox(det[:, :4], placement)
-    xywh = torch.cat((xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]), 1)
+    xyxy = to_original(det[:, :4], placement)
+    wh = xyxy[:, 2:] - xyxy[:, :2]
+    xywh = torch.cat(((xyxy[:, :2] + xyxy[:, 2:]) / 2 - wh / 2, wh), 1)
     return [{"image_id": image_id, "category_id": category_ids[int(c)], "bbox": [round(v, 3) for v in box],
              "score": round(s, 5)}
             for box, s, c in zip(xywh.tolist(), det[:, 4].tolist(), det[:, 5].tolist(), strict=True)]
 
 
+PostFor = Callable[[tuple[int, int]], Callable]  # canvas (h, w) -> post(pred, cfg) -> per-image (n, 6) detections
+
+
 @torch.inference_mode()
-def detect(model: torch.nn.Module, head: Callable, post: Callable, data: DetectionSet, *, imgsz: int, batch: int,
+def detect(model: torch.nn.Module, head: Callable, post_for: PostFor, data: DetectionSet, proto: Protocol, *,
            device: str, dtype: torch.dtype, cfg: NmsConfig, workers: int = 0) -> list[dict]:
-    """Run `model` over every image of `data` (letterboxed batches), post-process with `post(head(y), cfg)`
-    and return COCO result entries. Works for ours and, in the child process, for baselines."""
+    """Run `model` over every image of `data` in `proto`'s batches and canvases, post-process each batch with
+    `post_for(canvas)(head(y), cfg)` and return COCO result entries (in the protocol's image order). Works for ours
+    and, in the child process, for baselines."""
     dets: list[dict] = []
-    for x, placements, ids in tqdm(eval_loader(data, imgsz, batch, workers), desc="eval", unit="batch",
-                                   total=-(-len(data) // batch), leave=False):
+    loader = eval_loader(data, proto, workers)
+    for x, placements, ids in tqdm(loader, desc="eval", unit="batch", total=len(loader), leave=False):
         pred = head(model(x.to(device=device, dtype=dtype)))
+        post = post_for((x.shape[2], x.shape[3]))
         for det, placement, image_id in zip(post(pred.float(), cfg), placements, ids, strict=True):
             dets += to_coco(det, placement, image_id, data.category_ids)
     return dets

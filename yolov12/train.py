@@ -42,6 +42,7 @@ from yolov12.data.yolo_format import read_data_yaml
 from yolov12.files import check_out_dir, show, write_atomic
 from yolov12.model import YOLOv12, create_model, list_models
 from yolov12.postprocess import NmsConfig, nms
+from yolov12.protocol import Protocol
 from yolov12.provenance import git_sha
 from yolov12.recipe import Recipe, default_recipe, with_overrides
 
@@ -284,11 +285,12 @@ class Ema:
 # ---- evaluation ----------------------------------------------------------------------------------------------------
 
 def evaluate(model: YOLOv12, val, imgsz: int, batch: int, device: torch.device) -> dict[str, float]:
-    """COCO mAP50 and mAP50-95 of `model` on `val` (a yolov12.data DetectionSet) with the suite's one protocol:
-    the shared letterbox at `imgsz`, NmsConfig.val() (conf 0.001, IoU 0.7, 300 detections), pycocotools."""
+    """COCO mAP50 and mAP50-95 of `model` on `val` (a yolov12.data DetectionSet) with the suite's default protocol:
+    Ultralytics' validator's `rect` canvases at `imgsz` in batches of `batch`, NmsConfig.val() (conf 0.001, IoU 0.7,
+    300 detections), pycocotools."""
     model.eval()
-    dets = evaluation.detect(model, lambda y: y, nms, val, imgsz=imgsz, batch=batch, device=str(device),
-                             dtype=torch.float32, cfg=NmsConfig.val())
+    dets = evaluation.detect(model, lambda y: y, lambda canvas: nms, val, Protocol("rect", imgsz, batch),
+                             device=str(device), dtype=torch.float32, cfg=NmsConfig.val())
     m = evaluation.evaluate(val.coco_gt, dets)
     return {"map50": m["map50"], "map50_95": m["map50_95"]}
 

@@ -3,7 +3,7 @@ batches, and a seeded synthetic detection set (`python -m yolov12.data.synth`)."
 
 from yolov12.data.dataset import ACCEPTED, load_dataset
 from yolov12.data.detset import DatasetError, DetectionSet, ImageEntry
-from yolov12.data.loader import LetterboxDataset, eval_loader
+from yolov12.data.loader import CanvasDataset, eval_loader
 
-__all__ = ["ACCEPTED", "DatasetError", "DetectionSet", "ImageEntry", "LetterboxDataset", "eval_loader",
+__all__ = ["ACCEPTED", "DatasetError", "DetectionSet", "ImageEntry", "CanvasDataset", "eval_loader",
            "load_dataset"]
