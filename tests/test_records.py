@@ -4,6 +4,7 @@ stamps provenance; the strict reader names file, line and column; the lenient on
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -282,3 +283,25 @@ def test_a_writer_waits_for_the_lock_and_repairs_a_row_torn_by_another(tmp_path)
         assert done.is_set()
     assert [r["model"] for r in records.read_records(path)] == ["yolov12-n", "yolov12-s"]
     assert records.read_checked(path)[1] == [] and len(said) == 1 and "torn last line" in said[0]
+
+
+def _merge_runs(folder: str, tag: str, n: int) -> None:
+    from bench.system import write_system_json
+
+    for i in range(n):
+        write_system_json(Path(folder) / "latency.csv", f"{tag}-{i}", {"who": tag})
+
+
+def test_concurrent_jobs_keep_every_run_in_system_json(tmp_path):
+    import json
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_merge_runs, args=(str(tmp_path), f"j{k}", 20)) for k in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    runs = json.loads((tmp_path / "system.json").read_text())["runs"]
+    assert sorted(runs) == sorted(f"j{k}-{i}" for k in range(3) for i in range(20))
