@@ -124,7 +124,8 @@ def _failure(sjob) -> str:
     try:
         status = sjob.result()
     except submitit.core.utils.UncompletedJobError:
-        return f"no result: the job ended unfinished (state {sjob.state}: killed, cancelled or past --timeout-min)"
+        return (f"no result: the job ended unfinished (killed, cancelled or past --timeout-min; submitit state "
+                f"{sjob.state})")
     except submitit.core.utils.FailedJobError as err:
         trace = str(err).split("-" * 22)
         lines = [x for x in (trace[1] if len(trace) > 2 else str(err)).splitlines() if x.strip()]

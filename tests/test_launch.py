@@ -4,8 +4,10 @@ in-process run, without duplicates."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -60,6 +62,20 @@ def test_missing_submitit_is_a_one_line_error_naming_the_extra(tmp_path, capsys,
     assert len(err) == 1 and "pip install 'yolov12-bench[cluster]'" in err[0]
 
 
+@pytest.mark.skipif(shutil.which("sbatch") is not None, reason="this machine has Slurm")
+def test_slurm_without_slurm_is_a_one_line_error(tmp_path, capsys):
+    assert presets.main(SMOKE + ["--launcher", "submitit", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sbatch not found" in err[0] and "submitit-local" in err[0]
+
+
+def test_a_job_leaves_items_its_node_does_not_plan(tmp_path, capsys):
+    job = launch.Job(tuple(SMOKE), str(tmp_path), "latency.csv", ("yolov12-n@flash-attn fp16 b1 64 forward eager",))
+    assert presets.run_job(job) == 0
+    assert "not in this device's plan (left): yolov12-n@flash-attn" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -95,28 +111,55 @@ def _keys(out: Path) -> list[tuple]:
     return sorted(rows)
 
 
+def _kill_a_job_mid_measurement(launcher: subprocess.Popen) -> bool:
+    """SIGKILL the process of the first submitit job seen with a measuring worker (and that worker)."""
+    deadline = time.time() + 300
+    while launcher.poll() is None and time.time() < deadline:
+        victim = _job_mid_measurement(launcher.pid)
+        if victim is None:
+            time.sleep(0.2)
+            continue
+        try:
+            os.kill(victim[0], signal.SIGKILL)
+        except ProcessLookupError:  # it had just finished: wait for another
+            continue
+        for pid in victim[1]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return True
+    return False
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Ctrl-C a run this test started, if it is still going (the launcher then cancels its jobs)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the job's process through /proc")
 def test_a_killed_job_is_listed_and_a_rerun_gives_the_in_process_records(tmp_path, offline_env):
     env = {**os.environ, **offline_env}
     python = [sys.executable, "-m", "bench.presets", *SMOKE]
-    in_process = subprocess.Popen([*python, "--out", str(tmp_path / "a")], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     launched = [*python, "--out", str(tmp_path / "b"), "--launcher", "submitit-local", "--max-parallel", "2",
                 "--logs", str(tmp_path / "logs")]
+    in_process = subprocess.Popen([*python, "--out", str(tmp_path / "a")], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first = subprocess.Popen(launched, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    victim = None
-    deadline = time.time() + 300
-    while victim is None and first.poll() is None and time.time() < deadline:
-        victim = _job_mid_measurement(first.pid)
-        time.sleep(0.2)
-    assert victim is not None, "no job was seen measuring"
-    for pid in (victim[0], *victim[1]):  # the job's process dies mid-measurement, and its worker with it
-        os.kill(pid, signal.SIGKILL)
-    _, err = first.communicate(timeout=600)
+    try:
+        assert _kill_a_job_mid_measurement(first), "no job was seen measuring"
+        _, err = first.communicate(timeout=600)
+        assert in_process.wait(timeout=600) == 0
+    finally:
+        _stop(first)
+        _stop(in_process)
     assert first.returncode == 1, err
     assert "1 of 6 job(s) failed" in err and "no result: the job ended unfinished" in err and "_log.err" in err
-    assert in_process.wait(timeout=600) == 0
     expected = _keys(tmp_path / "a")
     partial = _keys(tmp_path / "b")
     assert len(set(partial)) == len(partial) and set(partial) < set(expected)
