@@ -54,6 +54,7 @@ class Options:
     timeout_min: int
     partition: str | None = None
     gpus_per_job: int = 0  # 0: a CPU preset (each job gets a whole node on Slurm)
+    cpus_per_job: int = 0  # a GPU job's CPUs on Slurm (a CPU preset's job has the whole node)
 
 
 def item_key(item: Config | Case | Pair) -> str:
@@ -97,9 +98,9 @@ def _submitit():
 def check(options: Options) -> None:
     """UserError when this machine cannot launch as asked (before anything is submitted)."""
     _submitit()
-    if options.launcher == "submitit" and shutil.which("sbatch") is None:
-        raise UserError("--launcher submitit: no Slurm here (sbatch not found); accepted on a machine without Slurm: "
-                        "--launcher submitit-local")
+    if options.launcher == "submitit" and not (shutil.which("sbatch") and shutil.which("srun")):
+        raise UserError("--launcher submitit: no Slurm here (sbatch or srun not found); accepted on a machine without "
+                        "Slurm: --launcher submitit-local")
 
 
 def executor(options: Options):
@@ -107,12 +108,15 @@ def executor(options: Options):
     submitit = _submitit()
     cluster = "slurm" if options.launcher == "submitit" else "local"
     ex = submitit.AutoExecutor(folder=options.logs, cluster=cluster)
-    params = dict(name="yolov12-bench", timeout_min=options.timeout_min, gpus_per_node=options.gpus_per_job,
-                  tasks_per_node=1, nodes=1)
+    params = dict(name="yolov12-bench", timeout_min=options.timeout_min, tasks_per_node=1, nodes=1,
+                  gpus_per_node=options.gpus_per_job)  # local: CUDA_VISIBLE_DEVICES lists this many (none for cpu)
     if cluster == "slurm":
-        params.update(slurm_partition=options.partition)
-        if not options.gpus_per_job:
-            params.update(slurm_exclusive=True)  # a CPU measurement shares its node with nothing
+        # the job runs in the batch step, which holds the whole allocation (an srun step would get one CPU)
+        params.update(slurm_partition=options.partition, slurm_use_srun=False)
+        if options.gpus_per_job:
+            params.update(cpus_per_task=options.cpus_per_job)
+        else:
+            params.update(gpus_per_node=None, slurm_exclusive=True)  # a CPU measurement shares its node with nothing
     ex.update_parameters(**params)
     return ex
 

@@ -286,6 +286,8 @@ def parse_args(argv: list[str] | None):
                         "jobs as local processes")
     g.add_argument("--partition", default=None, help="Slurm partition (submitit)")
     g.add_argument("--gpus-per-job", type=int, default=None, help="GPUs each job holds (gpu preset; default 1)")
+    g.add_argument("--cpus-per-job", type=int, default=None, help="CPUs each Slurm job holds (gpu preset; default "
+                                                                  "8; a cpu preset's job takes a whole node)")
     g.add_argument("--max-parallel", type=int, default=None, help="jobs in flight at once (default: 1 local, 64 "
                                                                   "Slurm)")
     g.add_argument("--timeout-min", type=int, default=None, help="each job's time limit in minutes (default 120)")
@@ -297,24 +299,29 @@ def parse_args(argv: list[str] | None):
 def launch_options(args) -> launch.Options | None:
     """The validated cluster flags (None: in-process); UserError for a flag the chosen launcher would ignore."""
     given = [f for f, v in (("--partition", args.partition), ("--gpus-per-job", args.gpus_per_job),
+                            ("--cpus-per-job", args.cpus_per_job),
                             ("--max-parallel", args.max_parallel), ("--timeout-min", args.timeout_min),
                             ("--logs", args.logs)) if v is not None]
-    if args.partition is not None and args.launcher != "submitit":
-        raise UserError("--partition applies to --launcher submitit (Slurm) only")
+    for flag, value in (("--partition", args.partition), ("--cpus-per-job", args.cpus_per_job)):
+        if value is not None and args.launcher != "submitit":
+            raise UserError(f"{flag} applies to --launcher submitit (Slurm) only")
     if args.launcher == "in-process":
         if given:
             raise UserError(f"{', '.join(given)} applies to --launcher submitit or submitit-local only")
         return None
-    if args.gpus_per_job is not None and args.preset != "gpu":
-        raise UserError(f"--gpus-per-job does not apply to the {args.preset} preset (each job gets a whole node)")
-    for flag, value, high in (("--gpus-per-job", args.gpus_per_job, 16), ("--max-parallel", args.max_parallel, 10_000),
-                              ("--timeout-min", args.timeout_min, 100_000)):
+    for flag, value in (("--gpus-per-job", args.gpus_per_job), ("--cpus-per-job", args.cpus_per_job)):
+        if value is not None and args.preset != "gpu":
+            raise UserError(f"{flag} does not apply to the {args.preset} preset (each job gets a whole node)")
+    for flag, value, high in (("--gpus-per-job", args.gpus_per_job, 16), ("--cpus-per-job", args.cpus_per_job, 1024),
+                              ("--max-parallel", args.max_parallel, 10_000), ("--timeout-min", args.timeout_min,
+                                                                              100_000)):
         if value is not None:
             check_range(flag, value, 1, high, integer=True)
     local = args.launcher == "submitit-local"
     return launch.Options(args.launcher, Path(args.logs or "submitit-logs").resolve(),
                           args.max_parallel or (1 if local else 64), args.timeout_min or 120, args.partition,
-                          (args.gpus_per_job or 1) if args.preset == "gpu" else 0)
+                          (args.gpus_per_job or 1) if args.preset == "gpu" else 0,
+                          (args.cpus_per_job or 8) if args.preset == "gpu" else 0)
 
 
 def build(args, here: bool) -> tuple[list[Step], Path, str]:

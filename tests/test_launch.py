@@ -62,11 +62,30 @@ def test_missing_submitit_is_a_one_line_error_naming_the_extra(tmp_path, capsys,
     assert len(err) == 1 and "pip install 'yolov12-bench[cluster]'" in err[0]
 
 
-@pytest.mark.skipif(shutil.which("sbatch") is not None, reason="this machine has Slurm")
+@pytest.mark.skipif(shutil.which("sbatch") is not None and shutil.which("srun") is not None,
+                    reason="this machine has Slurm")
 def test_slurm_without_slurm_is_a_one_line_error(tmp_path, capsys):
     assert presets.main(SMOKE + ["--launcher", "submitit", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "sbatch not found" in err[0] and "submitit-local" in err[0]
+    assert len(err) == 1 and "sbatch or srun not found" in err[0] and "submitit-local" in err[0]
+
+
+@pytest.mark.parametrize("gpus", [0, 1])
+def test_slurm_jobs_hold_their_device(tmp_path, monkeypatch, gpus):
+    """The sbatch script submitit writes: a CPU job takes a whole node, a GPU job its GPUs and CPUs; both run in
+    the batch step (an srun step would get one CPU)."""
+    for tool in ("srun", "sbatch"):  # submitit's Slurm executor insists that srun exists; nothing is submitted
+        (tmp_path / tool).write_text("#!/bin/sh\nexit 1\n")
+        (tmp_path / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    options = launch.Options("submitit", tmp_path / "logs", 4, 90, "a100", gpus, 6 if gpus else 0)
+    text = launch.executor(options)._executor._make_submission_file_text("python -m x", "uid")
+    lines = set(text.splitlines())
+    assert {"#SBATCH --partition=a100", "#SBATCH --time=90"} <= lines and "srun" not in text
+    if gpus:
+        assert {"#SBATCH --gpus-per-node=1", "#SBATCH --cpus-per-task=6"} <= lines and "--exclusive" not in text
+    else:
+        assert "#SBATCH --exclusive" in lines and "gpus" not in text
 
 
 def test_a_job_leaves_items_its_node_does_not_plan(tmp_path, capsys):
