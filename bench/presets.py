@@ -5,6 +5,7 @@ Each preset writes CSVs (and system.json) to `<out>/<device-slug>/`, one per ste
 rerunning a preset resumes it. `--dry-run` prints the plan (steps, cases, an estimated duration) and checks that
 every configuration in it builds on the meta device, so the GPU preset can be checked on a machine without a GPU.
 `--smoke` runs the same plan on tiny inputs with few iterations (for the plumbing, not for numbers).
+`--launcher submitit` runs the steps as Slurm jobs (`submitit-local`: local processes), see bench.launch.
 
 Every comparison a verdict rests on is a paired design (bench.paired), with like-for-like sides: family comparisons
 use Ultralytics' code on both sides (yolo12-n against yolo11-n); ours against Ultralytics' YOLO12 is its own pair.
@@ -21,13 +22,13 @@ from pathlib import Path
 
 import torch
 
-from bench import flops, latency, paired
+from bench import flops, latency, launch, paired
 from bench.case import Case
 from bench.config import ATTN_CHOICES, Config, parse, resolve
 from bench.options import runnable_attention
 from bench.paired import Pair
 from bench.system import cpu_name, device_slug, gpu_name
-from yolov12.cli import ArgumentParser, UserError, apply_threads, cli, parse_device
+from yolov12.cli import ArgumentParser, UserError, apply_threads, check_range, cli, parse_device
 from yolov12.files import check_out_dir
 from yolov12.model import create_model
 from yolov12.scales import check_input, lookup, with_overrides
@@ -274,14 +275,15 @@ def _describe(item) -> str:
         return str(item)
     if isinstance(item, Case):
         return f"{item.config()} {item.precision} b{item.batch} {item.imgsz} {item.timed} {item.mode}"
-    return f"{item.label}: {item.rounds} rounds in {item.processes} processes x {item.iters} iters" + (
+    return f"{item.label} ({item.a.mode}, {item.a.timed}): {item.rounds} rounds in {item.processes} processes x {item.iters} iters" + (
         f", bound {item.bound}" if item.bound else "")
 
 
 # ---- running ------------------------------------------------------------------------------------------------------
 
-def run(plan: list[Step], folder: Path, device_name: str) -> int:
-    """Run every step; a step with failed rows makes the final status 1 (the later steps still run)."""
+def run(plan: list[Step], folder: Path, device_name: str, argv: list[str] | None = None, note: str = "") -> int:
+    """Run every step; a step with failed rows makes the final status 1 (the later steps still run). `note` is
+    added to each step's command in the records (a launched job names itself there)."""
     runners: dict[str, Callable[[Step, Path, str], int]] = {
         "flops": lambda s, out, cmd: flops.run(list(s.items), 640, out, cmd),
         "latency": lambda s, out, cmd: latency.sweep(list(s.items), out, cmd, device_name),
@@ -289,7 +291,7 @@ def run(plan: list[Step], folder: Path, device_name: str) -> int:
     }
     start, status = time.time(), 0
     for step in plan:
-        command = "python -m bench.presets " + " ".join(sys.argv[1:]) + f"  # step {step.csv}"
+        command = "python -m bench.presets " + " ".join(argv or sys.argv[1:]) + f"  # step {step.csv}{note}"
         print(f"[preset {time.time() - start:7.1f}s] {step.csv}: {len(step.items)} {step.kind} item(s)",
               file=sys.stderr)
         code = runners[step.kind](step, folder / step.csv, command)
@@ -313,44 +315,118 @@ def parse_args(argv: list[str] | None):
                                                              "(default all)")
     p.add_argument("--dry-run", action="store_true", help="print the plan and check every configuration builds "
                                                           "(meta device); measure nothing")
+    g = p.add_argument_group("cluster (bench.launch)")
+    g.add_argument("--launcher", choices=launch.LAUNCHERS, default="in-process",
+                   help="in-process (default); submitit: one Slurm job per group of cases; submitit-local: the same "
+                        "jobs as local processes")
+    g.add_argument("--partition", default=None, help="Slurm partition (submitit)")
+    g.add_argument("--gpus-per-job", type=int, default=None, help="GPUs each job holds (gpu preset; default 1)")
+    g.add_argument("--cpus-per-job", type=int, default=None, help="CPUs each Slurm job holds (gpu preset; default "
+                                                                  "8; a cpu preset's job takes a whole node)")
+    g.add_argument("--max-parallel", type=int, default=None, help="jobs in flight at once (default: 1 local, 64 "
+                                                                  "Slurm)")
+    g.add_argument("--timeout-min", type=int, default=None, help="each job's time limit in minutes (default 120)")
+    g.add_argument("--logs", default=None, help="submitit's folder for job pickles and stdout/stderr logs (default "
+                                                "submitit-logs)")
     return p.parse_args(argv)
+
+
+def launch_options(args) -> launch.Options | None:
+    """The validated cluster flags (None: in-process); UserError for a flag the chosen launcher would ignore."""
+    given = [f for f, v in (("--partition", args.partition), ("--gpus-per-job", args.gpus_per_job),
+                            ("--cpus-per-job", args.cpus_per_job),
+                            ("--max-parallel", args.max_parallel), ("--timeout-min", args.timeout_min),
+                            ("--logs", args.logs)) if v is not None]
+    for flag, value in (("--partition", args.partition), ("--cpus-per-job", args.cpus_per_job)):
+        if value is not None and args.launcher != "submitit":
+            raise UserError(f"{flag} applies to --launcher submitit (Slurm) only")
+    if args.launcher == "in-process":
+        if given:
+            raise UserError(f"{', '.join(given)} applies to --launcher submitit or submitit-local only")
+        return None
+    for flag, value in (("--gpus-per-job", args.gpus_per_job), ("--cpus-per-job", args.cpus_per_job)):
+        if value is not None and args.preset != "gpu":
+            raise UserError(f"{flag} does not apply to the {args.preset} preset (each job gets a whole node)")
+    for flag, value, high in (("--gpus-per-job", args.gpus_per_job, 16), ("--cpus-per-job", args.cpus_per_job, 1024),
+                              ("--max-parallel", args.max_parallel, 10_000), ("--timeout-min", args.timeout_min,
+                                                                              100_000)):
+        if value is not None:
+            check_range(flag, value, 1, high, integer=True)
+    local = args.launcher == "submitit-local"
+    return launch.Options(args.launcher, Path(args.logs or "submitit-logs").resolve(),
+                          args.max_parallel or (1 if local else 64), args.timeout_min or 120, args.partition,
+                          (args.gpus_per_job or 1) if args.preset == "gpu" else 0,
+                          (args.cpus_per_job or 8) if args.preset == "gpu" else 0)
+
+
+def scales(args) -> tuple[str, ...]:
+    return tuple(s.strip() for s in args.scales.split(",") if s.strip())
+
+
+def build(args, here: bool) -> tuple[list[Step], Path, str]:
+    """The plan, its results folder and the device's name. `here`: for this machine (the GPU probed, threads
+    applied); otherwise portable (every attention kernel, a folder named after the device string)."""
+    if args.preset == "gpu":
+        device = args.device or "cuda:0"
+        if here:
+            device = parse_device(device)
+        elif not (device.startswith("cuda:") and device[5:].isdigit()):
+            raise UserError(f"--device {device!r}: accepted for the gpu preset: cuda:N")
+        plan, threads = gpu_plan(device, probe=here), None
+        name = gpu_name(device) if here else device
+    else:
+        device, threads, name = "cpu", apply_threads(args.threads), cpu_name()
+        plan = cpu_plan(threads, quick=args.quick) if args.preset == "cpu" else cpu_full_plan(threads, scales(args))
+    folder = Path(args.out) / device_slug(device, threads) if here or args.preset != "gpu" else \
+        Path(args.out) / device.replace(":", "")
+    if args.smoke:
+        plan, folder = smoke(plan), folder.with_name(folder.name + "-smoke")
+    return plan, folder, name
+
+
+def run_job(job: launch.Job) -> int:
+    """One launched job, on its node: rebuild the preset there (its device, its threads: its results folder) and
+    run the job's items of one step; an item the node's plan lacks (a kernel this GPU cannot run) is said and left."""
+    args = parse_args(list(job.argv))
+    args.out = job.out
+    check_out_dir(args.out)
+    plan, folder, name = build(args, here=True)
+    step = next(s for s in plan if s.csv == job.csv)
+    items = tuple(i for i in step.items if launch.item_key(i) in job.items)
+    absent = sorted(set(job.items) - {launch.item_key(i) for i in items})
+    if absent:
+        print(f"not in this device's plan (left): {'; '.join(absent)}", file=sys.stderr)
+    return run([dataclasses.replace(step, items=items)], folder, name, list(job.argv), note=f", job {job.name}") \
+        if items else 0
 
 
 @cli
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    scales = tuple(s.strip() for s in args.scales.split(",") if s.strip())
     ignored = [f for f, on in (("--threads", args.threads and args.preset == "gpu"), ("--quick", args.quick and
-               args.preset != "cpu"), ("--device", args.device and args.preset != "gpu"), ("--scales", scales !=
-               SCALES and args.preset != "cpu-full")) if on]
+               args.preset != "cpu"), ("--device", args.device and args.preset != "gpu"), ("--scales", scales(args)
+               != SCALES and args.preset != "cpu-full")) if on]
     if ignored:
         raise UserError(f"{', '.join(ignored)} does not apply to the {args.preset} preset; accepted: --device with "
                         "gpu, --threads with cpu and cpu-full, --quick with cpu, --scales with cpu-full")
-    if not scales or any(s not in SCALES for s in scales):
+    if not scales(args) or any(s not in SCALES for s in scales(args)):
         raise UserError(f"--scales {args.scales!r}: accepted: a comma list of {', '.join(SCALES)}")
+    options = launch_options(args)
     if not args.dry_run:
         check_out_dir(args.out)
-    if args.preset == "gpu":
-        device = args.device or "cuda:0"
-        if not args.dry_run:
-            device = parse_device(device)
-        elif not (device.startswith("cuda:") and device[5:].isdigit()):
-            raise UserError(f"--device {device!r}: accepted for the gpu preset: cuda:N")
-        plan, threads = gpu_plan(device, probe=not args.dry_run), None
-        name = device if args.dry_run else gpu_name(device)
-    else:
-        device, threads = "cpu", apply_threads(args.threads)
-        name = cpu_name()
-        plan = cpu_plan(threads, quick=args.quick) if args.preset == "cpu" else cpu_full_plan(threads, scales)
-    folder = Path(args.out) / device_slug(device, threads) if not args.dry_run or args.preset != "gpu" else \
-        Path(args.out) / device.replace(":", "")
-    if args.smoke:
-        plan, folder = smoke(plan), folder.with_name(folder.name + "-smoke")
+        if options is not None:
+            launch.check(options)
+    plan, folder, name = build(args, here=not args.dry_run and options is None)
     n = check_builds(plan)
+    jobs = launch.jobs_for(plan, sys.argv[1:] if argv is None else list(argv), args.out) if options else []
     if args.dry_run:
         print(describe(plan, folder, args.preset == "gpu"))
         print(f"  {n} configurations of ours build on the meta device; baselines are checked by name")
+        if options:
+            print(f"  {len(jobs)} job(s) through {options.launcher}, at most {options.max_parallel} at a time")
         return 0
+    if options:
+        return launch.launch(jobs, run_job, options)
     return run(plan, folder, name)
 
 

@@ -3,11 +3,17 @@ records CSVs; a lenient reader for resuming and a strict one for reports.
 
 The writer refuses a file whose header is not the schema's, cuts back a torn last line left by a killed run before
 appending, writes each row with one `write` call and fsyncs it, and stamps provenance (run id, UTC time, suite git
-SHA, command, package versions). The strict reader names the file, line and column of anything it cannot use."""
+SHA, command, package versions). Several processes may append to one file at once (jobs of a cluster launch): each
+holds an exclusive advisory lock (flock) while it checks the tail and appends a row, so rows never interleave and no
+writer cuts back a line another is still writing. The strict reader names the file, line and column of anything it
+cannot use."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
+import fcntl
 import io
 import os
 import re
@@ -190,30 +196,53 @@ class RecordWriter:
         created = not self.path.exists()
         self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
                                        0o666)
+        self._good = 0  # an offset known to end a complete record (or the header): the tail is checked from here
         try:
-            self._repair()
-            if os.fstat(self._fd).st_size == 0:
-                self._write_line(HEADER_LINE + "\r\n")
+            with self._locked():
+                self._repair()
+                if os.fstat(self._fd).st_size == 0:
+                    self._write_line(HEADER_LINE + "\r\n")
             if created:
                 fsync_dir(self.path.parent)
         except BaseException:
             self.close()
             raise
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the file's exclusive advisory lock (other writers of this file wait); released on exit or death."""
+        if self._fd is None:
+            raise ValueError(f"RecordWriter for {self.path} is closed")
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except OSError as err:
+            if err.errno not in (errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
+                raise
+            raise ResultsFileError(f"{show(self.path)}: cannot lock it ({err.strerror}), so concurrent writers could "
+                                   "interleave rows; give a folder on a filesystem with file locks (local disk, NFS "
+                                   "with lockd, Lustre mounted with -o flock)") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
     def _repair(self) -> None:
+        """Cut back a torn tail (a writer killed mid-row) after the last complete record; the lock is held. Only the
+        bytes after `_good` are read: everything before it is complete records (the file is only ever appended to,
+        and a repair never cuts before a record's end)."""
         with open(self._fd, "rb", closefd=False) as f:
-            f.seek(0)
+            f.seek(self._good)
             data = f.read()
         end = _record_end(data)
-        if end == len(data):
-            return
-        if len(data) - end > _MAX_TORN:
-            raise ResultsFileError(f"{show(self.path)}: its last {len(data) - end} bytes do not end a CSV record "
-                                   "(damaged?); give a new file or one written by this suite")
-        os.ftruncate(self._fd, end)
-        os.fsync(self._fd)
-        self._warn(f"repaired {show(self.path)}: dropped a torn last line ({len(data) - end} bytes) left by an "
-                   "interrupted run")
+        if end < len(data):
+            if len(data) - end > _MAX_TORN:
+                raise ResultsFileError(f"{show(self.path)}: its last {len(data) - end} bytes do not end a CSV record "
+                                       "(damaged?); give a new file or one written by this suite")
+            os.ftruncate(self._fd, self._good + end)
+            os.fsync(self._fd)
+            self._warn(f"repaired {show(self.path)}: dropped a torn last line ({len(data) - end} bytes) left by an "
+                       "interrupted run")
+        self._good += end
 
     def _write_line(self, line: str) -> None:
         if self._fd is None:
@@ -222,6 +251,7 @@ class RecordWriter:
         while data:  # one call for any ordinary row; the loop only covers a short write
             data = data[os.write(self._fd, data):]
         os.fsync(self._fd)
+        self._good = os.fstat(self._fd).st_size
 
     def write(self, record: dict) -> dict:
         """Stamp, complete and append one record; returns the row as written."""
@@ -230,7 +260,10 @@ class RecordWriter:
             if record.get(key) in (None, ""):
                 record[key] = value
         row = complete(record)
-        self._write_line(_csv_line([row[c] for c in COLUMNS]))
+        line = _csv_line([row[c] for c in COLUMNS])
+        with self._locked():
+            self._repair()  # another writer of this file may have been killed mid-row since our last append
+            self._write_line(line)
         return row
 
     def close(self) -> None:

@@ -3,6 +3,7 @@ written as `system.json` beside the records CSV and keyed by run id."""
 
 from __future__ import annotations
 
+import fcntl
 import importlib.metadata
 import json
 import os
@@ -107,10 +108,14 @@ def _str(x) -> str:
 
 
 def write_system_json(csv_path: str | Path, run_id: str, info: dict) -> Path:
-    """Merge this run's info into `system.json` beside the CSV ({"runs": {run_id: info}, "latest": run_id})."""
+    """Merge this run's info into `system.json` beside the CSV ({"runs": {run_id: info}, "latest": run_id}). Jobs
+    of a cluster launch may merge into one folder at once: a lock file there (`.system.json.lock`, kept: removing it
+    would race) serialises the read-merge-replace, so no run's entry is lost."""
     path = Path(csv_path).with_name("system.json")
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.loads(path.read_text()) if path.exists() else {"runs": {}}
-    data["runs"][run_id] = info
-    data["latest"] = run_id
-    return write_atomic(path, json.dumps(data, indent=1, default=str))
+    with open(path.with_name(".system.json.lock"), "a") as lock:  # opened for writing: NFS locks need it
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(path.read_text()) if path.exists() else {"runs": {}}
+        data["runs"][run_id] = info
+        data["latest"] = run_id
+        return write_atomic(path, json.dumps(data, indent=1, default=str))

@@ -4,6 +4,7 @@ stamps provenance; the strict reader names file, line and column; the lenient on
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -233,3 +234,74 @@ def test_a_torn_header_is_repaired_but_a_foreign_prefix_is_not(tmp_path):
     with pytest.raises(ResultsFileError):
         _write(other, _rec())
     assert other.read_text() == "kind,nonsense"
+
+
+def _append_rows(path: str, tag: str, n: int) -> None:
+    """One writer process: `n` rows with a long multi-line detail (several KiB each)."""
+    with RecordWriter(path, command=f"writer {tag}") as w:
+        for i in range(n):
+            w.write(_rec(model=f"{tag}-{i}", detail=f"{tag}\n" * 2000))
+
+
+def test_concurrent_writers_append_whole_rows(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "latency.csv"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_append_rows, args=(str(path), f"w{k}", 25)) for k in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    rows, problems = records.read_checked(path)
+    assert problems == [] and len(rows) == 100
+    assert path.read_text().count("kind,run_id") == 1
+    for r in rows:
+        tag = r["model"].split("-")[0]
+        assert r["detail"] == f"{tag}\n" * 2000 and r["command"] == f"writer {tag}"
+    assert sorted(r["model"] for r in rows) == sorted(f"w{k}-{i}" for k in range(4) for i in range(25))
+
+
+def test_a_writer_waits_for_the_lock_and_repairs_a_row_torn_by_another(tmp_path):
+    import fcntl
+    import threading
+
+    path = tmp_path / "latency.csv"
+    said: list[str] = []
+    with RecordWriter(path, command="a", warn=said.append) as w:
+        w.write(_rec())
+        with open(path, "ab") as other:  # another writer holds the lock and is killed mid-row
+            fcntl.flock(other, fcntl.LOCK_EX)
+            other.write(b'latency,r,t,s,c,v,m,,,,"half a detail\n')
+            other.flush()
+            done = threading.Event()
+            t = threading.Thread(target=lambda: (w.write(_rec(model="yolov12-s")), done.set()))
+            t.start()
+            assert not done.wait(0.5)  # blocked on the lock, not appending after a half row
+        t.join(10)  # the killed writer's lock is gone with its file
+        assert done.is_set()
+    assert [r["model"] for r in records.read_records(path)] == ["yolov12-n", "yolov12-s"]
+    assert records.read_checked(path)[1] == [] and len(said) == 1 and "torn last line" in said[0]
+
+
+def _merge_runs(folder: str, tag: str, n: int) -> None:
+    from bench.system import write_system_json
+
+    for i in range(n):
+        write_system_json(Path(folder) / "latency.csv", f"{tag}-{i}", {"who": tag})
+
+
+def test_concurrent_jobs_keep_every_run_in_system_json(tmp_path):
+    import json
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_merge_runs, args=(str(tmp_path), f"j{k}", 20)) for k in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    runs = json.loads((tmp_path / "system.json").read_text())["runs"]
+    assert sorted(runs) == sorted(f"j{k}-{i}" for k in range(3) for i in range(20))
