@@ -35,7 +35,9 @@ class Table:
 
 
 def _context(devices: Sequence[Device], protocol: str) -> list[str]:
-    lines = [protocol, "a '!' after a latency = the record carries validity flags (high spread, few samples, "
+    lines = [protocol, "every measured latency and ratio is shown with its 95% interval in brackets: the bootstrap "
+                       "interval of the p50, or of a paired run's median per-round ratio",
+             "a '!' after a latency = the record carries validity flags (high spread, few samples, "
                        "throttling): see the record"]
     lines += [f"device {d.slug} ({d.kind}): {d.stack()}" for d in devices]
     if not devices:
@@ -60,7 +62,7 @@ def table1(devices: Sequence[Device]) -> Table:
             "GFLOPs (paper)", "GFLOPs paper-conv. (measured)", "Δ GFLOPs", "GFLOPs total (measured)",
             "mAP50-95", "Δ mAP", "T4 latency ms (paper)"]
     for d in devices:
-        cols += [f"{d.slug} {d.default_precision()} ms [95% CI]"]
+        cols += [f"{d.slug} {d.default_precision()} ms"]
     rows = []
     for model, size in _t1_models(devices):
         ref = paper.paper_reference(model)
@@ -105,8 +107,8 @@ def _t3_settings(d: Device) -> list[str]:
 
 
 def table3(devices: Sequence[Device]) -> Table:
-    cols = ["model", "where", "area off ms [95% CI]", "area on ms [95% CI]", "on/off (p50s)",
-            "on/off (paired) [95% CI]", "paper on/off", "paper setting"]
+    cols = ["model", "where", "area off ms", "area on ms", "on/off (p50s)", "on/off (paired)", "paper on/off",
+            "paper setting"]
     rows = []
     for model in ("yolov12-n", "yolov12-s", "yolov12-x"):
         for setting in paper.TABLE3_SETTINGS:
@@ -136,7 +138,7 @@ def table3(devices: Sequence[Device]) -> Table:
 def table4(devices: Sequence[Device]) -> Table:
     cols = ["model", "GFLOPs (paper)"]
     cols += [f"{g} {p} (paper)" for g in paper.TABLE4_GPUS for p in ("FP32", "FP16")]
-    cols += [f"{d.slug} {p.upper()} ms [95% CI]" for d in devices for p in _t4_precisions(d)]
+    cols += [f"{d.slug} {p.upper()}" for d in devices for p in _t4_precisions(d)]
     rows = []
     for model, (flops, gpus) in paper.TABLE4.items():
         other = not_paper_network(devices, model)
@@ -184,7 +186,7 @@ def table5(devices: Sequence[Device]) -> Table:
     cols = ["sub", "setting", "model", "variant", "mAP (paper)", "mAP (measured)", "latency ms (paper)",
             "paper vs default"]
     for d in devices:
-        cols += [f"{d.slug} {d.default_precision()} ms [95% CI]", f"{d.slug} vs default [95% CI]"]
+        cols += [f"{d.slug} {d.default_precision()} ms", f"{d.slug} vs default"]
     rows = []
     for r in paper.TABLE5:
         base = _t5_default(r)
