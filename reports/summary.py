@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reports import paper
 from reports.cells import Cell, label, latency_cell, measured
@@ -22,8 +22,8 @@ PAPER_URL = "https://arxiv.org/abs/2502.12524"
 README_URL = "https://github.com/sunsmarterjie/yolov12"
 FAMILIES = (("yolo12-", "Ultralytics"), ("yolov12-", "ours"), ("yolo11-", "Ultralytics"), ("yolo26-", "Ultralytics"),
             ("yolov8-", "Ultralytics"))
-COLUMNS = ("scale", "model", "code", "end-to-end, eager ms [95% CI]", "forward, eager ms [95% CI]",
-           "fastest runtime ms [95% CI]", "params M", "GFLOPs (paper conv.)", "GFLOPs (total)", "mAP50-95")
+COLUMNS = ("scale", "model", "code", "end-to-end ms, eager [95% CI]", "forward ms, eager [95% CI]",
+           "fastest runtime", "params M", "GFLOPs paper conv.", "GFLOPs total", "mAP50-95")
 
 
 @dataclass
@@ -77,39 +77,41 @@ def best_runtime(device: Device, model: str, regions: Sequence[str]) -> Cell:
         return Cell()
     best = min(cands, key=lambda r: r.num("latency_p50_ms"))
     modes = sorted({r.get("mode") for r in cands})
+    if len(modes) == 1:  # nothing to choose from: name the mode, the latency columns hold its number
+        return label(f"{best.get('mode')} only")
     cell = _latency(best)
-    only = " (only mode measured)" if len(modes) == 1 else f" (of {', '.join(modes)})"
-    return Cell(f"{best.get('mode')}: {cell.text()}", "measured", cell.refs, note=cell.note + only)
+    note = f"{cell.note} (of {', '.join(modes)})"
+    return Cell(f"{best.get('mode')}: {cell.text()}", "measured", cell.refs, note=note)
 
 
 def _latency(rec: Record) -> Cell:
-    cell = measured(rec.num("latency_p50_ms"), rec)
+    cell = measured(rec.num("latency_p50_ms"), rec, 1)
     lo, hi = rec.num("latency_p50_ci_low_ms"), rec.num("latency_p50_ci_high_ms")
     if lo is None or hi is None:
         return cell
-    return Cell(cell.value, cell.source, cell.refs, cell.digits, suffix=cell.suffix, note=cell.note, ci=(lo, hi))
+    return replace(cell, ci=(lo, hi))
 
 
 def _e2e(device: Device, model: str) -> Cell:
     for region in E2E_REGIONS:
         cell = latency_cell(device, Latency.of(model, precision=device.default_precision(), timed=region))
         if cell.source == "measured":
-            return Cell(cell.value, cell.source, cell.refs, cell.digits, suffix=cell.suffix + f" ({region})",
-                        note=cell.note, ci=cell.ci)
+            return replace(cell, digits=1, note=f"{cell.note} timed region: {region}".strip())
     return Cell()
 
 
 def model_row(devices: Sequence[Device], device: Device, scale: str, model: str) -> list[Cell] | None:
     """One summary row, or None when the device has no latency for the model and no record counts it."""
     forward = latency_cell(device, Latency.of(model, precision=device.default_precision()))
+    forward = replace(forward, digits=1) if forward.source == "measured" else forward
     e2e = _e2e(device, model)
     flops = find_kind(devices, "flops", model)
     if forward.source == "missing" and e2e.source == "missing":
         return None
     best = best_runtime(device, model, E2E_REGIONS) if e2e.source == "measured" else \
         best_runtime(device, model, ("forward",))
-    if best.source == "measured" and e2e.source != "measured":
-        best = Cell(best.value + " (forward only)", best.source, best.refs, note=best.note)
+    if e2e.source != "measured" and best.source != "missing":
+        best = replace(best, value=f"{best.value} (forward)")
     acc = find_kind(devices, "accuracy", model)
     ap = measured(percent(acc.num("map50_95")), acc, 1) if acc is not None else Cell()
     ap = Cell(ap.value, ap.source, ap.refs, 1, suffix=" measured") if ap.source == "measured" else published_map(model)
