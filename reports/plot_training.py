@@ -69,7 +69,8 @@ def training(device: Device, out: Path) -> Figure:
     save(fig, out, stem)
     ultra = any(r.get("trainer") == "ultralytics" for r in rows)
     text = (f"Run {run}, imgsz {rows[-1].get('imgsz')}, batch {rows[-1].get('batch')}: {verdict} ({threads}). "
-            + ("" if ultra else "Ultralytics' trainer's curve was not recorded in this run (only its throughput). "))
+            + ("Each curve is scored by its own trainer's validator. " if ultra else
+               "Ultralytics' trainer's curve was not recorded in this run (only its throughput). "))
     if ratio is not None:
         text += (f"Training throughput ours / Ultralytics' trainer = {ratio:.3f} "
                  f"({_num(rows[-1], 'ours_img_s')} vs {_num(rows[-1], 'ultralytics_img_s')} img/s)"
