@@ -86,9 +86,20 @@ def latency_cell(device: Device, q: Latency) -> Cell:
 
 def paired_side_cell(device: Device, q: Latency) -> Cell:
     found = find_paired_side(device, q)
+    return Cell() if found is None else side_cell(*found)
+
+
+def pair_side_cells(device: Device, a: Latency, b: Latency) -> tuple[Cell, Cell] | None:
+    """Both sides' absolute times from the paired record comparing a with b (one run, so they compare)."""
+    found = find_paired(device, a, b)
     if found is None:
-        return Cell()
-    rec, side = found
+        return None
+    rec, inverted = found
+    sides = ("b", "a") if inverted else ("a", "b")
+    return side_cell(rec, sides[0]), side_cell(rec, sides[1])
+
+
+def side_cell(rec: Record, side: str) -> Cell:
     p50s = side_round_p50s(rec, side)
     if len(p50s) < 3:
         return Cell()

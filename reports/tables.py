@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from bench.config import Config
 from reports import paper
-from reports.cells import Cell, delta, label, latency_cell, measured, paired_cell, paper_cell, ratio
-from reports.query import Latency, canonical, find_kind, millions, not_paper_network, percent
+from reports.cells import Cell, delta, label, latency_cell, measured, pair_side_cells, paired_cell, paper_cell, ratio
+from reports.query import Latency, canonical, find_kind, find_latency, millions, not_paper_network, percent
 from reports.results import Device
 from yolov12.files import write_atomic
 
@@ -122,6 +122,9 @@ def table3(devices: Sequence[Device]) -> Table:
                 q_on = Latency.of(model, precision=prec, attn="no-flash")
                 q_off = Latency.of(model, {"area": 1}, precision=prec, attn="no-flash")
                 c_off, c_on = latency_cell(d, q_off), latency_cell(d, q_on)
+                sides = pair_side_cells(d, q_on, q_off)
+                if sides and (find_latency(d, q_on) is None or find_latency(d, q_off) is None):
+                    c_on, c_off = sides  # both from the paired run, not one side from another run
                 pair = paired_cell(d, q_on, q_off)
                 pset = _T3_PAPER[s]
                 p = paper.table3(model, True, pset) / paper.table3(model, False, pset)
