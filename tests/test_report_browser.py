@@ -24,7 +24,9 @@ const wraps = [...s.querySelectorAll(".wrap")];
 document.body.setAttribute("data-probe", JSON.stringify({
   first: document.body.firstElementChild.tagName + "#" + document.body.firstElementChild.id,
   page: document.documentElement.scrollWidth, window: window.innerWidth, summary: s.getBoundingClientRect().right,
-  scrolled: wraps.map(w => w.scrollWidth > w.clientWidth)}));
+  scrolled: wraps.map(w => w.scrollWidth > w.clientWidth),
+  table1: (w => ({scrolls: w.scrollWidth > w.clientWidth, sticky: getComputedStyle(w.querySelector("td")).position}))
+          (document.querySelector("#table-table1").parentElement)}));
 </script>
 </body>"""
 
@@ -87,6 +89,7 @@ def test_summary_first_linked_with_intervals_and_fits_1400px(built, tmp_path):
     assert found["page"] <= found["window"] and found["summary"] <= 1400, found  # no horizontal scrolling
     assert not any(found["scrolled"]), found  # the summary's tables fit their box too
     assert dom.index('id="summary"') < dom.index('id="table-claims"')  # the ledger follows
+    assert found["table1"] == {"scrolls": True, "sticky": "sticky"}  # a wide table scrolls in its box, model fixed
     parser = SummaryCells()
     parser.feed(dom)
     # a number: a findings number, a measured or published cell, or a claim count (label cells name things)
