@@ -19,12 +19,14 @@ from reports.plot_runtimes import runtimes
 from reports.plot_training import training
 from reports.query import Latency, find_kind, not_paper_network, percent
 from reports.results import Device
+from reports.summary import published_table
 
 log = logging.getLogger(__name__)
 
 FAMILIES = (  # (label, model prefix, scales in order)
     ("YOLOv12 (ours)", "yolov12-", "nsmlx"), ("YOLOv12 turbo (ours)", "yolov12-turbo-", "nsmlx"),
-    ("YOLO12 (Ultralytics)", "yolo12-", "nsmlx"), ("YOLO11", "yolo11-", "nsmlx"), ("YOLOv10", "yolov10-", "nsmblx"),
+    ("YOLO12 (Ultralytics)", "yolo12-", "nsmlx"), ("YOLO26", "yolo26-", "nsmlx"), ("YOLO11", "yolo11-", "nsmlx"),
+    ("YOLOv10", "yolov10-", "nsmblx"),
     ("YOLOv9", "yolov9-", "tsmce"), ("YOLOv8", "yolov8-", "nsmlx"), ("YOLOv6-3.0", "yolov6-3.0-", "nsml"),
     ("RT-DETR", "rtdetr-", ("r18", "r34", "r50", "r101", "l", "x")),
 )
@@ -38,7 +40,12 @@ def _map(devices: Sequence[Device], model: str) -> tuple[float | None, bool, str
     if rec is not None and rec.num("map50_95") is not None:
         return percent(rec.num("map50_95")), True, f"record:{rec.ref}:map50_95"
     ref = paper.paper_reference(model)
-    return (ref[2], False, f"published:{model}:map50_95") if ref else (None, False, "")
+    if ref is not None:
+        return ref[2], False, f"published:{model}:map50_95"
+    pub = published_table().get(model)  # newer families (YOLO26), when reports.published exists
+    if pub is not None and pub.map50_95 is not None:
+        return pub.map50_95, False, f"published:{model}:map50_95"
+    return None, False, ""
 
 
 def _models(prefix: str, scales) -> list[str]:

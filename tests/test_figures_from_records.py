@@ -13,6 +13,7 @@ from bench.stats import median_ci
 from reports import claims, paper, plots
 from reports.query import percent, side_round_p50s
 from reports.results import load_results
+from reports.summary import published_table
 
 ROOT = Path(__file__).resolve().parents[1]
 ROOTS = {"committed": ROOT / "results", "fixtures": ROOT / "tests" / "fixtures" / "results"}
@@ -42,7 +43,8 @@ def expected(source: str, devices, verdicts) -> set[float]:
         name, what = rest.split(":")
         if what == "claim":
             return {c.paper for c in claims.all_claims() if c.id == name}
-        return {paper.paper_reference(name)[2]}
+        ref = paper.paper_reference(name)
+        return {ref[2]} if ref else {published_table()[name].map50_95}
     if kind == "verdict":
         cid, slug = rest.split(":")
         v = next(v for v in verdicts if v.claim.id == cid and v.device == slug)
