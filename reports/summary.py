@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from reports import paper
 from reports.cells import Cell, label, latency_cell, measured
@@ -60,10 +61,10 @@ def published_map(model: str) -> Cell:
 
 def published_table() -> dict:
     """reports.published.PUBLISHED (model -> Published), or {} while that module does not exist."""
-    try:
-        return importlib.import_module("reports.published").PUBLISHED
-    except ModuleNotFoundError:
+    here = Path(__file__).parent / "published.py"  # this package's own file, not one another install maps the name to
+    if not here.is_file():
         return {}
+    return importlib.import_module("reports.published").PUBLISHED
 
 
 def best_runtime(device: Device, model: str, regions: Sequence[str]) -> Cell:
