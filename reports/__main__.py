@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.records import Problem
-from reports import claims, html, markdown, tables
+from reports import claims, html, markdown, readme, tables
 from reports.model import build_report
 from reports.results import load_results
 from yolov12.cli import ArgumentParser, UserError, cli
@@ -34,6 +34,8 @@ def _parser() -> ArgumentParser:
                         f"(default: {DEFAULT_RESULTS})")
     b.add_argument("--out", metavar="DIR", default=str(DEFAULT_OUT),
                    help=f"where index.html, REPORT.md, figures/ and tables/ go (default: {DEFAULT_OUT})")
+    b.add_argument("--readme", metavar="FILE", help="also rewrite the headline block of this Markdown file (between "
+                   f"{readme.START} and {readme.END}) from the report's summary")
     return p
 
 
@@ -57,8 +59,9 @@ def warn_problems(problems: Sequence[Problem]) -> None:
         print(f"warning: {file}: {what} of the report (first: {found[0]})", file=sys.stderr, flush=True)
 
 
-def build(results: list[str], out: Path) -> tuple[Path, Path]:
-    """Build the report; returns (index.html, REPORT.md)."""
+def build(results: list[str], out: Path, readme_path: Path | None = None) -> tuple[Path, Path]:
+    """Build the report (and the README's headline block when readme_path is given); returns (index.html,
+    REPORT.md)."""
     os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="mpl-"))
     devices = load_results(results)
     out.mkdir(parents=True, exist_ok=True)
@@ -75,6 +78,8 @@ def build(results: list[str], out: Path) -> tuple[Path, Path]:
     index, md = out / "index.html", out / "REPORT.md"
     write_atomic(index, html.render(report, csv_links, "figures"))
     write_atomic(md, markdown.render(report, csv_links, "figures"))
+    if readme_path is not None:
+        readme.write_readme(readme_path, report, out)
     return index, md
 
 
@@ -88,11 +93,14 @@ def main(argv: list[str] | None = None) -> int:
             raise UserError(f"--results {r!r} is not a directory; accepted: a folder holding <device-slug>/ result "
                             "folders")
     out = check_out_dir(args.out)
+    readme_path = Path(args.readme) if args.readme else None
+    if readme_path is not None:  # checked before anything is written
+        readme.replace_block(readme_path.read_text() if readme_path.is_file() else "", "")
     try:
-        index, md = build(results, out)
+        index, md = build(results, out, readme_path)
     except OSError as e:
         raise UserError(f"cannot write the report under {args.out!r}: {e.strerror or e}") from None
-    print(f"wrote {index} and {md}")
+    print(f"wrote {index} and {md}" + (f"; headline in {readme_path}" if readme_path else ""))
     return 0
 
 

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, replace
 
-from reports.query import Latency, find_latency, find_paired
+from bench.stats import median_ci
+from reports.query import Latency, find_latency, find_paired, find_paired_side, side_round_p50s
 from reports.results import Device, Record, Ref
 
 MISSING = "not measured"
@@ -24,6 +26,8 @@ class Cell:
     signed: bool = False
     suffix: str = ""
     note: str = ""
+    ci: tuple[float, float] | None = None  # the value's 95 % interval, shown as ' [low, high]'
+    url: str = ""  # where a published value comes from (a measured value links its records instead)
 
     def text(self) -> str:
         if self.source == "missing" or self.value is None:
@@ -31,8 +35,18 @@ class Cell:
         if isinstance(self.value, str):
             return self.value
         sign = "+" if self.signed else ""
-        body = f"{self.value:{sign}.{self.digits}f}{self.suffix}"
+        body = f"{self.value:{sign}.{self.digits}f}{self.suffix}{self.interval_text()}"
         return f"{body} (paper)" if self.mark and self.source == "paper" else body
+
+    def interval_text(self) -> str:
+        if self.ci is None:
+            return ""
+        return f" [{self.ci[0]:.{self.digits}f}, {self.ci[1]:.{self.digits}f}]"
+
+    @property
+    def linked(self) -> bool:
+        """Does the cell show a number that must cite where it came from?"""
+        return self.source in ("measured", "derived", "status") and self.value is not None
 
 
 def label(text: str) -> Cell:
@@ -58,8 +72,41 @@ def measured(value: float | None, rec: Record | None, digits: int = 2) -> Cell:
 
 
 def latency_cell(device: Device, q: Latency) -> Cell:
+    """A latency's p50 with its interval; when no latency record exists, one side of a paired record that measured
+    the same configuration (the median of that side's per-round p50s, interval by bootstrap over rounds)."""
     rec = find_latency(device, q)
-    return measured(rec.num("latency_p50_ms") if rec else None, rec)
+    if rec is None:
+        return paired_side_cell(device, q)
+    cell = measured(rec.num("latency_p50_ms"), rec)
+    lo, hi = rec.num("latency_p50_ci_low_ms"), rec.num("latency_p50_ci_high_ms")
+    if cell.source == "measured" and lo is not None and hi is not None:
+        cell = replace(cell, ci=(lo, hi))
+    return cell
+
+
+def paired_side_cell(device: Device, q: Latency) -> Cell:
+    found = find_paired_side(device, q)
+    return Cell() if found is None else side_cell(*found)
+
+
+def pair_side_cells(device: Device, a: Latency, b: Latency) -> tuple[Cell, Cell] | None:
+    """Both sides' absolute times from the paired record comparing a with b (one run, so they compare)."""
+    found = find_paired(device, a, b)
+    if found is None:
+        return None
+    rec, inverted = found
+    sides = ("b", "a") if inverted else ("a", "b")
+    return side_cell(rec, sides[0]), side_cell(rec, sides[1])
+
+
+def side_cell(rec: Record, side: str) -> Cell:
+    p50s = side_round_p50s(rec, side)
+    if len(p50s) < 3:
+        return Cell()
+    lo, hi = median_ci(p50s)
+    return Cell(float(statistics.median(p50s)), "measured", (rec.ref,), ci=(lo, hi),
+                note=f"from a paired run (side {side}): median of {len(p50s)} per-round p50s, interval by bootstrap "
+                     "over rounds")
 
 
 def delta(m: Cell, p: float | None, digits: int = 2, relative: bool = False) -> Cell:
@@ -72,9 +119,13 @@ def delta(m: Cell, p: float | None, digits: int = 2, relative: bool = False) -> 
 
 
 def ratio(a: Cell, b: Cell, digits: int = 3) -> Cell:
-    if a.source != "measured" or b.source != "measured" or not b.value:
+    """a / b of two separate measurements; its interval is the ratio's range over the two intervals (conservative:
+    the runs were not paired)."""
+    if a.source != "measured" or b.source != "measured" or not b.value or not isinstance(a.value, float):
         return Cell()
-    return Cell(a.value / b.value, "derived", a.refs + b.refs, digits)
+    ci = (a.ci[0] / b.ci[1], a.ci[1] / b.ci[0]) if a.ci and b.ci and b.ci[0] > 0 else None
+    return Cell(a.value / b.value, "derived", a.refs + b.refs, digits, ci=ci,
+                note="ratio of two separate runs; interval = range over both intervals")
 
 
 
@@ -84,12 +135,13 @@ def paired_cell(device: Device, a: Latency, b: Latency) -> Cell:
     if found is None:
         return Cell()
     rec, inverted = found
-    r, lo, hi = (rec.num(c) for c in ("ratio_p50", "ratio_min", "ratio_max"))
+    r, lo, hi = (rec.num(c) for c in ("ratio_p50", "ratio_ci_low", "ratio_ci_high"))
     if r is None:
         return Cell()
     if inverted:
         r, lo, hi = 1 / r, (1 / hi if hi else None), (1 / lo if lo else None)
-    spread = f"{lo:.3f}-{hi:.3f}" if lo is not None and hi is not None else "?"
-    return Cell(r, "measured", (rec.ref,), 3, note=f"paired, {rec.get('rounds') or '?'} rounds, range {spread}")
+    ci = (lo, hi) if lo is not None and hi is not None else None
+    return Cell(r, "measured", (rec.ref,), 3, ci=ci, note=f"paired, {rec.get('rounds') or '?'} rounds"
+                + ("" if ci else ", no interval recorded"))
 
 

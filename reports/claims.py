@@ -382,8 +382,9 @@ def verdict_rows(verdicts: Sequence[Verdict]) -> list[list[str]]:
 
 
 def _measured_cell(v: Verdict, digits: int) -> Cell:
-    if v.measured is None:
-        return Cell("–", "label", v.evidence, note=v.detail)
+    if v.measured is None:  # no number, so no record link: the note says which record exists and why it is empty
+        return Cell("–", "label", note=v.detail + (" (records: " + " ".join(map(str, v.evidence)) + ")"
+                                                   if v.evidence else ""))
     interval = ""
     if v.ci_low is not None and v.ci_high is not None and not v.ci_low == v.ci_high == v.measured:
         interval = f" [{v.ci_low:.{digits}f}, {v.ci_high:.{digits}f}]"

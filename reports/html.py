@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 from reports.cells import Cell
 from reports.claims import VERDICTS
 from reports.model import Report
+from reports.summary import COLUMNS
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -23,7 +24,19 @@ def cell_html(cell: Cell, report: Report) -> Markup:
         for r in cell.refs)
     title = Markup(' title="{}"').format(cell.note) if cell.note else Markup("")
     body = Markup('<span class="v">{}</span>').format(text)
+    if cell.url:
+        body = Markup('<a class="src" href="{}">{}</a>').format(cell.url, body)
     return Markup('<td class="{}"{}>{}{}</td>').format(cls, title, body, Markup(" ") + refs if cell.refs else "")
+
+
+def inline_html(part, report: Report) -> Markup:
+    """A findings part: text as is, a cell as its text with its record links."""
+    if isinstance(part, str):
+        return escape(part)
+    refs = Markup(" ").join(
+        Markup('<a class="ref" href="#r{0}" title="{1}">r{0}</a>').format(report.ref_id(r), str(r))
+        for r in part.refs)
+    return Markup('<span class="num">{}{}</span>').format(part.text(), Markup(" ") + refs if part.refs else "")
 
 
 def environment() -> Environment:
@@ -34,4 +47,5 @@ def environment() -> Environment:
 def render(report: Report, csv_links: dict[str, str], figures_rel: str) -> str:
     env = environment()
     return env.get_template("report.html.j2").render(
-        r=report, cell=lambda c: cell_html(c, report), csv_links=csv_links, figures_rel=figures_rel, esc=escape)
+        r=report, columns=COLUMNS, verdicts=VERDICTS, cell=lambda c: cell_html(c, report),
+        inline=lambda p: inline_html(p, report), csv_links=csv_links, figures_rel=figures_rel, esc=escape)

@@ -11,6 +11,7 @@ from bench.records import Problem
 from reports import claims, plots, tables
 from reports.plots import Figure
 from reports.results import Device, Ref
+from reports.summary import DeviceSummary, summaries
 from reports.tables import Table
 
 PROBLEMS_SHOWN = 20  # the report lists the first problems; the build prints one warning per problem file
@@ -29,6 +30,7 @@ class Report:
     verdicts: list[claims.Verdict] = field(default_factory=list)  # one per (claim, device)
     by_category: list[tuple[str, dict[str, dict[str, int]]]] = field(default_factory=list)  # slug, cat -> verdict -> n
     problems: list[Problem] = field(default_factory=list)  # rows and files left out, every device
+    answers: list[DeviceSummary] = field(default_factory=list)  # the summary section, one per device
 
     def headlines(self) -> list[tuple[str, str]]:
         """(device slug, 'count: 20 holds, ...; speed: ...; accuracy: ...')."""
@@ -64,13 +66,15 @@ class Report:
         return Path(os.path.relpath(path, self.out_dir)).as_posix() if path else ""
 
 
-def number_refs(all_tables: Sequence[Table]) -> dict[Ref, int]:
+def number_refs(all_tables: Sequence[Table], answers: Sequence[DeviceSummary] = ()) -> dict[Ref, int]:
+    """One number per cited record: the summary's first (it comes first), then the tables'."""
+    cells = [c for a in answers for row in a.rows for c in row]
+    cells += [p for a in answers for sentence in a.findings for p in sentence if not isinstance(p, str)]
+    cells += [c for t in all_tables for row in t.rows for c in row]
     refs: dict[Ref, int] = {}
-    for t in all_tables:
-        for row in t.rows:
-            for cell in row:
-                for r in cell.refs:
-                    refs.setdefault(r, len(refs) + 1)
+    for cell in cells:
+        for r in cell.refs:
+            refs.setdefault(r, len(refs) + 1)
     return refs
 
 
@@ -81,9 +85,10 @@ def build_report(devices: list[Device], roots: Sequence[str], figures_dir: Path,
     all_tables = [ledger, *tables.build_all(devices)]
     flat = [v for per in verdicts for v in per]
     figures = plots.all_figures(devices, flat, figures_dir)
-    summary = [(d.slug, {k: sum(1 for v in flat if v.device == d.slug and v.verdict == k) for k in claims.VERDICTS})
-               for d in devices]
+    counts = [(d.slug, {k: sum(1 for v in flat if v.device == d.slug and v.verdict == k) for k in claims.VERDICTS})
+              for d in devices]
     by_category = [(d.slug, claims.summarise(flat, d.slug)) for d in devices]
     problems = [p for d in devices for p in d.problems]
-    return Report(generated_utc, [str(r) for r in roots], devices, all_tables, figures, summary,
-                  number_refs(all_tables), str(out_dir), flat, by_category, problems)
+    answers = summaries(devices, flat)
+    return Report(generated_utc, [str(r) for r in roots], devices, all_tables, figures, counts,
+                  number_refs(all_tables, answers), str(out_dir), flat, by_category, problems, answers)

@@ -229,3 +229,33 @@ def _label_matches(lab: tuple[str, tuple | None, str], q: Latency, observed: str
     return {"flash": flash, "no-flash": not flash}.get(q.attn, attn == q.attn)
 
 
+
+
+def find_paired_side(device: Device, q: Latency) -> tuple[Record, str] | None:
+    """The latest ok paired record one of whose sides ('a' or 'b') measured q (same precision, mode, region, size)."""
+    for rec in sorted(device.records, key=lambda r: _neg_time(r.get("timestamp_utc"))):
+        if rec.get("kind") != "paired" or rec.get("status") != "ok" or rec.get("precision") != q.precision:
+            continue
+        if rec.get("mode") not in ("", q.mode) or rec.num("batch") not in (None, q.batch) \
+                or rec.num("imgsz") not in (None, q.imgsz) or rec.get("timed_region") not in ("", q.timed):
+            continue
+        seen = (rec.get("attn_observed").split("|") + ["", ""])[:2]
+        detail_b = re.search(r"b_attn_observed=([^;]*)", rec.get("detail"))
+        if detail_b and not seen[1]:
+            seen = [seen[0], detail_b.group(1)]
+        for side, col, kernels in (("a", "pair_a", seen[0]), ("b", "pair_b", seen[1])):
+            if _label_matches(parse_pair_label(rec.get(col)), q, kernels if kernels != "none" else ""):
+                return rec, side
+    return None
+
+
+def side_round_p50s(rec: Record, side: str) -> list[float]:
+    """One side's per-round p50s (ms) from a paired record's `samples_ms` ('a/b a/b ...')."""
+    out = []
+    for pair in rec.get("samples_ms").split():
+        parts = pair.split("/")
+        try:
+            out.append(float(parts[0 if side == "a" else 1]))
+        except (ValueError, IndexError):
+            continue
+    return out

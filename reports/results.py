@@ -52,6 +52,7 @@ class Device:
     records: list[Record] = field(default_factory=list)
     systems: dict[str, dict] = field(default_factory=dict)  # relative json path -> content
     problems: list[Problem] = field(default_factory=list)  # rows left out, with file, line and column
+    folders: list[str] = field(default_factory=list)  # the results folders read (training/ logs live there)
 
     @property
     def kind(self) -> str:
@@ -67,6 +68,14 @@ class Device:
         """Every name this device goes by: the slug, the records' device names and the machine in system.json."""
         names = {self.slug, *(r.get("device_name") for r in self.records if r.get("device_name"))}
         return "; ".join(sorted(names)) + "; " + "; ".join(stack_summary(s) for s in self.systems.values())
+
+    def cpu_count(self) -> str:
+        """The machine's logical CPU count from system.json ('' when not recorded)."""
+        for system in self.systems.values():
+            found = [v for k, v in _flatten(system) if k.split(".")[-1] == "cpu_count"]
+            if found:
+                return str(found[-1])
+        return ""
 
     def stack(self) -> str:
         """One line: machine and software versions, from system.json (first found)."""
@@ -121,6 +130,7 @@ def load_results(roots: Sequence[str | os.PathLike]) -> list[Device]:
         folders = [root] if any(root.glob("*.csv")) else sorted(p for p in root.iterdir() if p.is_dir())
         for folder in folders:
             dev = devices.setdefault(folder.name, Device(folder.name))
+            dev.folders.append(str(folder))
             for csv_path in sorted(folder.rglob("*.csv")):
                 if "training" in csv_path.relative_to(folder).parts[:-1]:
                     continue  # training logs (scripts/train_synth.py) are not records; the report links them

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from bench.config import Config
 from reports import paper
-from reports.cells import Cell, delta, label, latency_cell, measured, paired_cell, paper_cell, ratio
-from reports.query import Latency, canonical, find_kind, millions, not_paper_network, percent
+from reports.cells import Cell, delta, label, latency_cell, measured, pair_side_cells, paired_cell, paper_cell, ratio
+from reports.query import Latency, canonical, find_kind, find_latency, millions, not_paper_network, percent
 from reports.results import Device
 from yolov12.files import write_atomic
 
@@ -35,7 +35,9 @@ class Table:
 
 
 def _context(devices: Sequence[Device], protocol: str) -> list[str]:
-    lines = [protocol, "a '!' after a latency = the record carries validity flags (high spread, few samples, "
+    lines = [protocol, "every measured latency and ratio is shown with its 95% interval in brackets: the bootstrap "
+                       "interval of the p50, or of a paired run's median per-round ratio",
+             "a '!' after a latency = the record carries validity flags (high spread, few samples, "
                        "throttling): see the record"]
     lines += [f"device {d.slug} ({d.kind}): {d.stack()}" for d in devices]
     if not devices:
@@ -60,7 +62,7 @@ def table1(devices: Sequence[Device]) -> Table:
             "GFLOPs (paper)", "GFLOPs paper-conv. (measured)", "Δ GFLOPs", "GFLOPs total (measured)",
             "mAP50-95", "Δ mAP", "T4 latency ms (paper)"]
     for d in devices:
-        cols += [f"{d.slug} {d.default_precision()} ms", f"{d.slug} vs T4"]
+        cols += [f"{d.slug} {d.default_precision()} ms"]
     rows, map_protocols = [], []
     for model, size in _t1_models(devices):
         ref = paper.paper_reference(model)
@@ -84,7 +86,7 @@ def table1(devices: Sequence[Device]) -> Table:
                paper_cell(p_ms)]
         for d in devices:
             lat = latency_cell(d, Latency.of(model, precision=d.default_precision()))
-            row += [lat, skip or delta(lat, p_ms, relative=True)]
+            row.append(lat)
         rows.append(row)
     notes = [f"{k}: {v}" for k, v in paper.TABLE1_FLAGS.items()] + paper.NOTES["table1"]
     notes.append("mAP marked '(paper)' is the paper's (or README's) figure: no accuracy record for that model.")
@@ -93,8 +95,8 @@ def table1(devices: Sequence[Device]) -> Table:
                      "square canvases): " + "; ".join(map_protocols))
     notes.append("'not the paper's network': a baseline whose params or FLOPs are more than 5 % off its paper row; "
                  "its paper cells are not compared and claims resting on it are n/a.")
-    notes.append("'vs T4' is (measured - paper) / paper on different hardware and runtime: read the claims ledger's "
-                 "ratios, not this column, to judge speed claims.")
+    notes.append("No column sets a latency on this machine against the paper's T4 figure: different hardware and "
+                 "runtime. The claims ledger judges speed by paired ratios.")
     protocol = ("timed region: forward (model call on a ready device tensor, synchronised), NMS excluded; batch 1; "
                 "imgsz 640; eager PyTorch; precision fp32 on CPU, fp16 on CUDA; paper: T4 + TensorRT FP16, batch "
                 "and NMS unstated. Params/FLOPs: fused model at 640 (any device's flops record).")
@@ -110,14 +112,14 @@ def _t3_settings(d: Device) -> list[str]:
 
 
 def table3(devices: Sequence[Device]) -> Table:
-    cols = ["model", "where", "area off ms", "area on ms", "on/off (p50s)", "on/off (paired)", "paired range",
-            "paper on/off", "paper setting"]
+    cols = ["model", "where", "area off ms", "area on ms", "on/off (p50s)", "on/off (paired)", "paper on/off",
+            "paper setting"]
     rows = []
     for model in ("yolov12-n", "yolov12-s", "yolov12-x"):
         for setting in paper.TABLE3_SETTINGS:
             off, on = paper.table3(model, False, setting), paper.table3(model, True, setting)
             rows.append([label(model), label(f"paper {setting}"), paper_cell(off, 1), paper_cell(on, 1),
-                         Cell(on / off, "paper", digits=3), label("–"), label("–"), paper_cell(on / off, 3),
+                         Cell(on / off, "paper", digits=3), label("–"), paper_cell(on / off, 3),
                          label(setting)])
         for d in devices:
             for s in _t3_settings(d):
@@ -125,11 +127,13 @@ def table3(devices: Sequence[Device]) -> Table:
                 q_on = Latency.of(model, precision=prec, attn="no-flash")
                 q_off = Latency.of(model, {"area": 1}, precision=prec, attn="no-flash")
                 c_off, c_on = latency_cell(d, q_off), latency_cell(d, q_on)
+                sides = pair_side_cells(d, q_on, q_off)
+                if sides and (find_latency(d, q_on) is None or find_latency(d, q_off) is None):
+                    c_on, c_off = sides  # both from the paired run, not one side from another run
                 pair = paired_cell(d, q_on, q_off)
                 pset = _T3_PAPER[s]
                 p = paper.table3(model, True, pset) / paper.table3(model, False, pset)
                 rows.append([label(model), label(f"{d.slug} {prec}"), c_off, c_on, ratio(c_on, c_off), pair,
-                             label(pair.note.rsplit("range ", 1)[-1]) if pair.note else Cell(),
                              paper_cell(p, 3), label(pset)])
     protocol = ("timed region: forward, NMS excluded, batch 1, imgsz 640, eager; no FlashAttention (reference backend "
                 "preferred); area off = overrides area=1. Paper: RTX 3080 / A5000 FP32 and FP16, i7-10700K CPU, "
@@ -142,7 +146,7 @@ def table3(devices: Sequence[Device]) -> Table:
 def table4(devices: Sequence[Device]) -> Table:
     cols = ["model", "GFLOPs (paper)"]
     cols += [f"{g} {p} (paper)" for g in paper.TABLE4_GPUS for p in ("FP32", "FP16")]
-    cols += [f"{d.slug} {p}" for d in devices for p in ("FP32", "FP16")]
+    cols += [f"{d.slug} {p.upper()}" for d in devices for p in _t4_precisions(d)]
     rows = []
     for model, (flops, gpus) in paper.TABLE4.items():
         other = not_paper_network(devices, model)
@@ -152,8 +156,7 @@ def table4(devices: Sequence[Device]) -> Table:
                 note = paper.TABLE4_SUSPECT.get((model, g, p), "")
                 row.append(Cell(gpus[g][i], "paper", digits=1, note=note, suffix=" *" if note else ""))
         for d in devices:
-            row += [latency_cell(d, Latency.of(model, precision="fp32")),
-                    latency_cell(d, Latency.of(model, precision="fp16"))]
+            row += [latency_cell(d, Latency.of(model, precision=p)) for p in _t4_precisions(d)]
         rows.append(row)
     protocol = ("timed region: forward, NMS excluded, batch 1, imgsz 640, eager PyTorch, FP32 with TF32 off / FP16; "
                 "paper: 'same hardware', runtime, batch and NMS unstated.")
@@ -162,12 +165,29 @@ def table4(devices: Sequence[Device]) -> Table:
                  _context(devices, protocol), notes)
 
 
+def _t4_precisions(d: Device) -> tuple[str, ...]:
+    """FP16 is a GPU column: a CPU device runs fp32 only (the suite does not time fp16 on CPU)."""
+    return ("fp32",) if d.kind == "cpu" else ("fp32", "fp16")
+
+
 def _t5_default(row: paper.Table5Row) -> paper.Table5Row:
     return next(r for r in paper.TABLE5 if r.sub == row.sub and r.model == row.model and r.default)
 
 
 def _t5_query(row: paper.Table5Row, precision: str) -> Latency:
     return Latency.of(row.model, row.overrides, precision=precision, attn=row.attn or "any")
+
+
+def _t5_device_cells(d: Device, r: paper.Table5Row, base: paper.Table5Row) -> list[Cell]:
+    """Latency and the ratio to the sub-table's default row: a paired record's ratio when one exists, else the ratio
+    of two separate p50s; the default row itself gets no ratio (it would be 1 by definition)."""
+    prec = d.default_precision()
+    q, q_base = _t5_query(r, prec), _t5_query(base, prec)
+    lat = latency_cell(d, q)
+    if r is base or q == q_base:
+        return [lat, label("default")]
+    pair = paired_cell(d, q, q_base)
+    return [lat, pair if pair.source == "measured" else ratio(lat, latency_cell(d, q_base))]
 
 
 def table5(devices: Sequence[Device]) -> Table:
@@ -186,14 +206,12 @@ def table5(devices: Sequence[Device]) -> Table:
         p_ratio = r.latency_ms / base.latency_ms if r.latency_ms and base.latency_ms else None
         row = [label(r.sub), label(r.setting), label(r.model), label(variant + (f" @{r.attn}" if r.attn else "")),
                paper_cell(r.ap, 1), measured(percent(acc.num("map50_95")) if acc else None, acc, 1),
-               paper_cell(r.latency_ms), paper_cell(p_ratio, 3)]
+               paper_cell(r.latency_ms), label("default") if r is base else paper_cell(p_ratio, 3)]
         for d in devices:
             if not buildable:
                 row += [label("n/a"), label("n/a")]
                 continue
-            prec = d.default_precision()
-            lat = latency_cell(d, _t5_query(r, prec))
-            row += [lat, ratio(lat, latency_cell(d, _t5_query(base, prec)))]
+            row += _t5_device_cells(d, r, base)
         rows.append(row)
     protocol = ("timed region: forward, NMS excluded, batch 1, imgsz 640, eager; fp32 on CPU, fp16 on CUDA; "
                 "'@flash' rows need a FlashAttention kernel (sdpa-flash or flash-attn), '@no-flash' rows the "

@@ -48,7 +48,7 @@ def test_table1_measured_cells_cite_records_and_deltas(built):
     assert row["Δ params M"].text() == "-0.01"
     assert row["mAP50-95"].source == "measured" and row["mAP50-95"].text() == "40.4"  # fraction read as percent
     assert row[f"{CUDA} fp16 ms"].value == pytest.approx(2.10)
-    assert row[f"{CUDA} vs T4"].text() == "+28%"
+    assert not any(c.endswith("vs T4") for c in built["table1"].columns)  # no cross-hardware percentage column
 
 
 def test_missing_cells_read_not_measured_never_zero(built):
@@ -83,7 +83,7 @@ def test_table4_every_paper_row_and_both_precisions(built):
     assert [r[0].text() for r in t.rows] == list(paper.TABLE4)
     row = row_of(t, "yolo11-n")
     assert row[f"{CUDA} FP32"].value == 2.4 and row[f"{CUDA} FP16"].value == 1.8
-    assert row[f"{CPU} FP16"].text() == MISSING
+    assert f"{CPU} FP16" not in t.columns  # a CPU device has no FP16 column (not a column of 'not measured')
     assert row_of(t, "yolov12-m")["rtx3080 FP16 (paper)"].text() == "1.5 *"  # the suspicious cell is flagged
 
 
@@ -135,7 +135,7 @@ def test_csv_matches_table(built, tmp_path):
     assert len(rows) == len(t.rows) + 1
     assert all(len(r) == len(t.columns) + 1 for r in rows)
     v12 = next(r for r in rows if r[0] == "yolov12-n")
-    assert "55.00" in v12 and f"{CPU}/latency.csv#" in v12[-1]
+    assert any(c.startswith("55.00") for c in v12) and f"{CPU}/latency.csv#" in v12[-1]
     assert "0" not in {c for r in rows[1:] for c in r[4:]}  # missing is never a bare zero
 
 
@@ -175,7 +175,7 @@ def test_paired_side_with_flash_kernels_is_not_a_no_flash_measurement():
 def test_baseline_that_is_not_the_papers_network_is_named_and_not_compared(built, devices, tmp_path):
     row = row_of(built["table1"], "yolov8-n")
     assert "not the paper's network (params 4.0 vs 3.2 M)" in row["model"].text()
-    assert row["Δ params M"].text() == row[f"{CPU} vs T4"].text() == "not compared"
+    assert row["Δ params M"].text() == "not compared"
     assert row[f"{CPU} fp32 ms"].value == 40.0  # still measured and shown
     assert "not the paper's network" not in row_of(built["table1"], "yolo11-n")["model"].text()
     assert "not the paper's network" not in row_of(built["table1"], "yolov10-n")["model"].text()
