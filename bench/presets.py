@@ -275,7 +275,8 @@ def _describe(item) -> str:
         return str(item)
     if isinstance(item, Case):
         return f"{item.config()} {item.precision} b{item.batch} {item.imgsz} {item.timed} {item.mode}"
-    return f"{item.label} ({item.a.mode}, {item.a.timed}): {item.rounds} rounds in {item.processes} processes x {item.iters} iters" + (
+    return (f"{item.label} ({item.a.mode}, {item.a.timed}): {item.rounds} rounds in {item.processes} processes x "
+            f"{item.iters} iters") + (
         f", bound {item.bound}" if item.bound else "")
 
 
