@@ -1,4 +1,4 @@
-"""The measurement presets as lists of cases: `python -m bench.presets cpu|cpu-full|gpu --out results [--dry-run]`.
+"""The measurement presets as lists of cases: `python -m bench.presets cpu|cpu-full|cpu-ours|gpu --out results`.
 
 Each preset writes CSVs (and system.json) to `<out>/<device-slug>/`, one per step, through the runners' Python API
 (bench.flops.run, bench.latency.sweep, bench.paired.run_pairs); every runner skips rows already finished, so
@@ -147,6 +147,16 @@ def cpu_full_plan(threads: int, scales: tuple[str, ...] = SCALES) -> list[Step]:
     return [Step("flops.csv", "flops", tuple(resolve(list(dict.fromkeys(parse(m).model for m in models))))),
             Step("runtimes-latency.csv", "latency", latency_cases),
             Step("runtimes-paired.csv", "paired", tuple(pairs))]
+
+
+def cpu_ours_plan(threads: int) -> list[Step]:
+    """Our YOLOv12-N/S against Ultralytics' YOLO12 of the same scale, paired, in each CPU runtime (forward, fp32,
+    640, batch 1): the evidence for the suite's own speed targets (`python -m reports ledger --match '^target-'`)."""
+    d = dict(precision="fp32", imgsz=640, batch=1)
+    pairs = [p for s in ("n", "s") for mode in CPU_RUNTIMES for p in _pairs(
+        [(f"yolov12-{s}", f"yolo12-{s}", None)], "cpu", threads, rounds=12, processes=3, iters=4, warmup=1,
+        mode=mode, **d)]
+    return [Step("ours-vs-yolo12.csv", "paired", tuple(pairs))]
 
 
 def gpu_plan(device: str, probe: bool = True) -> list[Step]:
@@ -306,7 +316,7 @@ def run(plan: list[Step], folder: Path, device_name: str, argv: list[str] | None
 
 def parse_args(argv: list[str] | None):
     p = ArgumentParser(prog="python -m bench.presets", description=__doc__.split("\n\n")[0])
-    p.add_argument("preset", choices=("cpu", "cpu-full", "gpu"))
+    p.add_argument("preset", choices=("cpu", "cpu-full", "cpu-ours", "gpu"))
     p.add_argument("--out", default="results", help="results root (a <device-slug>/ folder is made in it)")
     p.add_argument("--device", default=None, help="cuda:N for the gpu preset (default cuda:0)")
     p.add_argument("--threads", type=int, default=0, help="cpu preset threads (default: all cores torch uses)")
@@ -377,7 +387,8 @@ def build(args, here: bool) -> tuple[list[Step], Path, str]:
         name = gpu_name(device) if here else device
     else:
         device, threads, name = "cpu", apply_threads(args.threads), cpu_name()
-        plan = cpu_plan(threads, quick=args.quick) if args.preset == "cpu" else cpu_full_plan(threads, scales(args))
+        plan = {"cpu": lambda: cpu_plan(threads, quick=args.quick), "cpu-ours": lambda: cpu_ours_plan(threads),
+                "cpu-full": lambda: cpu_full_plan(threads, scales(args))}[args.preset]()
     folder = Path(args.out) / device_slug(device, threads) if here or args.preset != "gpu" else \
         Path(args.out) / device.replace(":", "")
     if args.smoke:

@@ -1,6 +1,8 @@
 """`python -m reports build [--results DIR ...] [--out DIR]`: index.html, REPORT.md, figures/, tables/*.csv and
 tables/verdicts.csv (one row per claim and device) from every results folder found (one column per device). Rows
-the readers cannot use are left out, listed in the report and warned about on stderr (one line per file)."""
+the readers cannot use are left out, listed in the report and warned about on stderr (one line per file).
+`python -m reports ledger [--results DIR ...] [--match REGEX]`: the claims' verdicts, measured values and intervals
+printed as text (e.g. `--match '^target-'`: our implementation's speed targets against Ultralytics' YOLO12)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import csv
 import io
 import logging
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -36,7 +39,23 @@ def _parser() -> ArgumentParser:
                    help=f"where index.html, REPORT.md, figures/ and tables/ go (default: {DEFAULT_OUT})")
     b.add_argument("--readme", metavar="FILE", help="also rewrite the headline block of this Markdown file (between "
                    f"{readme.START} and {readme.END}) from the report's summary")
+    led = sub.add_parser("ledger", help="print the claims' verdicts with their intervals (nothing written)")
+    led.add_argument("--results", action="append", metavar="DIR", help=f"as for build (default: {DEFAULT_RESULTS})")
+    led.add_argument("--match", default="", metavar="REGEX", help="only claims whose id matches (re.search)")
     return p
+
+
+def ledger_text(devices, pattern: str) -> str:
+    """One line per (claim, device) whose claim id matches `pattern`: verdict, measured [interval], bound."""
+    chosen = [c for c in claims.all_claims() if re.search(pattern, c.id)]
+    lines = []
+    for row in claims.ledger(devices, chosen):
+        for v in row:
+            value = "-" if v.measured is None else f"{v.measured:.3f}"
+            if v.ci_low is not None and v.ci_high is not None and v.measured is not None:
+                value += f" [{v.ci_low:.3f}, {v.ci_high:.3f}]"
+            lines.append(f"{v.device:<24} {v.claim.id:<26} {value:<24} {v.bound:<14} {v.verdict}")
+    return "\n".join(lines) or f"no claim id matches {pattern!r}"
 
 
 def verdicts_csv(verdicts: Sequence[claims.Verdict]) -> str:
@@ -92,6 +111,13 @@ def main(argv: list[str] | None = None) -> int:
         if not Path(r).is_dir():
             raise UserError(f"--results {r!r} is not a directory; accepted: a folder holding <device-slug>/ result "
                             "folders")
+    if args.command == "ledger":
+        try:
+            re.compile(args.match)
+        except re.error as e:
+            raise UserError(f"--match {args.match!r} is not a regular expression ({e})") from None
+        print(ledger_text(load_results(results), args.match))
+        return 0
     out = check_out_dir(args.out)
     readme_path = Path(args.readme) if args.readme else None
     if readme_path is not None:  # checked before anything is written

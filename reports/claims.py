@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bench.presets import BEST_CPU_RUNTIME
 from reports import paper
 from reports.cells import Cell, label
 from reports.query import Latency, find_kind, find_latency, find_paired, millions, not_paper_network, percent
@@ -37,6 +38,7 @@ __all__ = ["VERDICTS", "CATEGORIES", "Q", "Claim", "Verdict", "all_claims", "jud
 
 CATEGORIES = ("count", "speed", "accuracy")
 TOL_COUNT, TOL_SPEED, TOL_FA, TOL_RATIO, TOL_MAP, TOL_SAME = 0.05, 0.10, 0.05, 0.10, 0.3, 0.10
+TARGET_SAME_RUNTIME, TARGET_BEST = 0.85, 0.80
 
 T1_HW = ("T4 GPU, TensorRT FP16 (paper Table 1)", ("T4",))
 README_HW = ("T4 GPU, TensorRT 10 (official README)", ("T4",))
@@ -56,12 +58,14 @@ class Q:
     overrides: tuple = ()
     precision: str = "default"
     attn: str = "any"
+    mode: str = "eager"  # latency only: the runtime (bench.options.MODES)
 
     def describe(self) -> str:
         extra = ":" + ",".join(f"{k}={v}" for k, v in self.overrides) if self.overrides else ""
         attn = f"@{self.attn}" if self.attn != "any" else ""
         prec = f" {self.precision}" if self.what == "latency" and self.precision != "default" else ""
-        return f"{self.what} {self.model}{extra}{attn}{prec}"
+        mode = f" in {self.mode}" if self.what == "latency" and self.mode != "eager" else ""
+        return f"{self.what} {self.model}{extra}{attn}{prec}{mode}"
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,8 @@ class Verdict:
     same_hardware: str = "yes"  # yes | no: did the paper measure this claim on this kind of hardware?
 
 
-def _lat(model: str, prec: str = "default", attn: str = "any", overrides: tuple = ()) -> Q:
-    return Q("latency", model, overrides, prec, attn)
+def _lat(model: str, prec: str = "default", attn: str = "any", overrides: tuple = (), mode: str = "eager") -> Q:
+    return Q("latency", model, overrides, prec, attn, mode)
 
 
 def _claim(cid, text, source, num, den, value, op, tol, applies="any", hw=ANY_HW) -> Claim:
@@ -218,6 +222,23 @@ def _same_as_ultralytics_claims() -> list[Claim]:
                             ("yolov12-s", "sdpa"))]
 
 
+def _target_claims() -> list[Claim]:
+    """The suite's own speed targets for our implementation on a CPU: at most 0.85x Ultralytics' YOLO12 of the
+    same scale in each runtime (paired, the same runtime on both sides), and at most 0.80x in the best CPU runtime
+    (bench.presets.BEST_CPU_RUNTIME, the fastest of the three for both in the runtimes step)."""
+    out = []
+    for s in ("n", "s"):
+        for mode in ("eager", "onnxruntime", "openvino"):
+            out.append(_claim(f"target-{s}-{mode}", f"our yolov12-{s} takes at most 0.85x Ultralytics' YOLO12-"
+                              f"{s.upper()} in {mode}", "suite target", _lat(f"yolov12-{s}", mode=mode),
+                              _lat(f"yolo12-{s}", mode=mode), TARGET_SAME_RUNTIME, "le_rel", 0.0, "cpu"))
+        out.append(_claim(f"target-{s}-best", f"our yolov12-{s} in the best CPU runtime ({BEST_CPU_RUNTIME}) takes at "
+                          f"most 0.80x Ultralytics' YOLO12-{s.upper()} in its best", "suite target",
+                          _lat(f"yolov12-{s}", mode=BEST_CPU_RUNTIME), _lat(f"yolo12-{s}", mode=BEST_CPU_RUNTIME),
+                          TARGET_BEST, "le_rel", 0.0, "cpu"))
+    return out
+
+
 def _map_claims() -> list[Claim]:
     t1 = {r.model: r for r in paper.TABLE1}
     pairs = (("yolov12-n", "yolov10-n", 2.1), ("yolov12-n", "yolo11-n", 1.2), ("yolov12-s", "rtdetr-r18", 1.5))
@@ -231,7 +252,8 @@ def _map_claims() -> list[Claim]:
 
 
 def all_claims() -> list[Claim]:
-    return (_scale_claims() + _speed_claims() + _same_as_ultralytics_claims() + _area_claims() + _map_claims())
+    return (_scale_claims() + _speed_claims() + _same_as_ultralytics_claims() + _area_claims() + _map_claims()
+            + _target_claims())
 
 
 # ------------------------------------------------------------------------------------------------------ evaluation
@@ -240,7 +262,7 @@ def _precision(q: Q, device: Device) -> str:
 
 
 def _latency_query(q: Q, device: Device) -> Latency:
-    return Latency(q.model, q.overrides, _precision(q, device), q.attn)
+    return Latency(q.model, q.overrides, _precision(q, device), q.attn, mode=q.mode)
 
 
 def _flags(rec: Record) -> str:

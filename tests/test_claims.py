@@ -35,7 +35,7 @@ def test_every_claim_has_an_implied_value_a_known_op_and_a_category():
     assert len(ids) == len(set(ids))
     for c in claims.all_claims():
         assert c.op in ("near_abs", "near_rel", "le_rel", "ge_abs")
-        assert c.tol > 0 and c.paper > 0
+        assert (c.tol > 0 or c.source == "suite target") and c.paper > 0
         assert c.applies in ("any", "cpu", "cuda")
         assert c.category in claims.CATEGORIES
         assert (c.category == "speed") == (c.num.what == "latency")
@@ -191,6 +191,27 @@ def test_inverted_constructed_pair():
     v = claims.judge(FAKE, dev, [dev])  # 0.5 [0.4, 0.625] <= 1.1
     assert v.verdict == HOLDS and v.measured == pytest.approx(0.5)
     assert (v.ci_low, v.ci_high) == (pytest.approx(0.4), pytest.approx(0.625))
+
+
+def test_a_runtime_target_is_judged_on_the_pair_in_that_runtime_only():
+    target = claim("target-n-openvino")
+    pair = dict(model="yolov12-n", pair_a="yolov12-n", pair_b="yolo12-n", ratio_p50="0.80", ratio_ci_low="0.78",
+                ratio_ci_high="0.83")
+    eager = Device("cpu-x", [_rec(1, **pair)])
+    assert claims.judge(target, eager, [eager]).verdict == NOT_MEASURED  # an eager pair is not OpenVINO evidence
+    both = Device("cpu-x", [_rec(1, **pair), _rec(2, **{**pair, "mode": "openvino", "ratio_ci_high": "0.86"})])
+    v = claims.judge(target, both, [both])
+    assert v.verdict == INCONCLUSIVE and v.ci_high == pytest.approx(0.86) and v.bound == "m <= 0.850"
+
+
+def test_ledger_command_prints_the_targets_and_refuses_a_bad_pattern(capsys):
+    from reports.__main__ import main
+
+    assert main(["ledger", "--results", str(FIXTURES), "--match", "^target-n-eager$"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out and all("target-n-eager" in line and "m <= 0.850" in line for line in out)
+    assert main(["ledger", "--results", str(FIXTURES), "--match", "("]) == 2
+    assert "not a regular expression" in capsys.readouterr().err
 
 
 def _flops(i: int, model: str, params: float, gflops: float, **kw) -> Record:
