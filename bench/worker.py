@@ -27,7 +27,7 @@ from importlib.metadata import version
 
 import torch
 
-from baselines import build
+from baselines import build, export
 from baselines.names import lookup
 from baselines.post import post_for
 from bench import accel, flops, measure, timing
@@ -52,7 +52,8 @@ def baseline_subject(case: Case) -> Subject:
         model = model.to(memory_format=torch.channels_last)
     return Subject(model, head=build.first_tensor, post=post_for(lookup(name).family, (case.imgsz, case.imgsz)),
                    attn_observed=build.attention_kind(name), params=params, params_fused=fused_params,
-                   weights=case.weights or "random", weights_sha256=sha256(case.weights) if case.weights else "")
+                   weights=case.weights or "random", weights_sha256=sha256(case.weights) if case.weights else "",
+                   extra={"exporter": export.export, "export_settings": export.SETTINGS.get(case.mode, "")})
 
 
 def _subject(case: Case) -> tuple[Subject, object]:
@@ -97,7 +98,8 @@ def _prepare(job: dict, state: dict) -> dict:
             step, x = measure.timed_step(subject, case)
             observed = observe(x) if observe else subject.attn_observed
     state[job["key"]] = (case, subject, step)
-    return {"attn_observed": observed, "params": subject.params, "params_fused": subject.params_fused}
+    return {"attn_observed": observed, "params": subject.params, "params_fused": subject.params_fused,
+            **subject.extra.get("runtime", {})}
 
 
 def _round(job: dict, state: dict) -> list[float]:

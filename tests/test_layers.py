@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ORDER = ("yolov12", "baselines", "bench", "reports")  # each may import the ones before it
 # Imports allowed inside functions: optional or heavy third-party modules, named here so a new one is a decision.
 LAZY_OK = {"pycocotools", "faster_coco_eval", "safetensors", "pynvml", "onnxruntime", "flash_attn", "ultralytics",
+           "openvino", "onnx", "onnxslim",
            "fvcore", "matplotlib", "PIL", "torchvision", "yolov12.ultralytics_adapter"}
 
 
