@@ -247,7 +247,9 @@ CASES = [
     case("mode", "latency", ["--models", "yolov12-n", *LATENCY, "--mode", "cudagraph"], "cudagraph"),
     case("mode", "paired", ["yolov12-n", "yolov12-s", *PAIRED, "--mode", "cudagraph"], "cudagraph"),
     case("mode", "latency", ["--models", "yolov12-n", *LATENCY, "--mode", "warp"], "warp"),
-    case("mode", "paired", ["yolov12-n", "yolov12-s", *PAIRED, "--mode", "onnxruntime"], "onnxruntime"),
+    case("mode", "paired", ["yolov12-n", "yolov12-s", *PAIRED, "--mode", "onnxruntime", "--precision", "bf16"],
+         "fp32"),
+    case("mode", "latency", ["--models", "yolov12-n", *LATENCY, "--mode", "openvino", "--device", "cuda"], "cuda"),
     # ---- bad --out -------------------------------------------------------------------------------------------------
     case("out", "predict", [*PREDICT, "--out", "{file}"], "--out"),
     case("out", "predict", [*PREDICT, "--out", "{file}/sub"], "--out"),
