@@ -24,6 +24,8 @@ import torch
 
 from baselines.child import Worker, WorkerError
 from baselines.names import BASELINES
+from bench import runtimes
+from bench.case import Case
 from bench.config import ATTN_CHOICES
 from bench.precision import fp32_mode
 from bench.records import RecordWriter, check_results_file
@@ -51,6 +53,7 @@ from yolov12.weights import CheckpointError, sha256
 
 log = logging.getLogger(__name__)
 WORKER = "bench.worker"
+MODES = ("eager", "compile", *runtimes.DEPLOYED)
 
 
 # ---- detections files ----------------------------------------------------------------------------------
@@ -85,7 +88,7 @@ def baseline_detections(args: argparse.Namespace) -> dict:
     """A baseline's detections, computed in the child worker (importing ultralytics changes process-wide state)."""
     job = {"op": "detect", "name": args.model, "weights": args.weights, "data": args.data, "split": args.split,
            "imgsz": args.imgsz, "batch": args.batch, "device": args.device, "half": args.half,
-           "workers": args.workers, "conf": args.conf, "iou": args.iou, "max_det": args.max_det}
+           "workers": args.workers, "conf": args.conf, "iou": args.iou, "max_det": args.max_det, "mode": args.mode}
     try:
         with Worker(WORKER) as worker:
             return worker.call(job)
@@ -150,6 +153,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
                    help="cpu, cuda, cuda:N or N (default: cuda if available, else cpu)")
     p.add_argument("--attn", default="auto", help=f"attention backend for our models: {', '.join(ATTN_CHOICES)}")
+    p.add_argument("--mode", default="eager", help=f"runtime: {', '.join(MODES)} (default eager); the others "
+                   "evaluate the checked artifact the latency rows time (static shape: square letterbox, fixed batch)")
     p.add_argument("--workers", type=int, default=2, help="image-loading worker processes, 0..64 (default 2)")
     add_nms_flags(p, conf=0.001, iou=0.7, max_det=300)
     p.add_argument("--save-json", help="also write the COCO result JSON of the detections here")
@@ -174,6 +179,12 @@ def check_request(args: argparse.Namespace) -> None:
         return
     if args.model not in list_models() and args.model not in BASELINES:
         raise UserError(f"unknown model {args.model!r}; accepted: {', '.join(list_models() + list(BASELINES))}")
+    if args.mode not in MODES:
+        raise UserError(f"unknown mode {args.mode!r}; accepted: {', '.join(MODES)}")
+    runtimes.check_installed(args.mode)
+    runtimes.check_device(args.mode, args.device)
+    if args.half and args.mode != "eager":
+        raise UserError(f"--mode {args.mode} evaluates the fp32 artifact only; drop --half")
     if args.attn not in ATTN_CHOICES:
         raise UserError(f"unknown attention backend {args.attn!r}; accepted: {', '.join(ATTN_CHOICES)}")
     if args.half and args.device == "cpu":
@@ -189,24 +200,44 @@ def run_model(args: argparse.Namespace, data: DetectionSet, record: dict) -> lis
     """Detections of --model on `data`; fills the record's model/device fields."""
     device, dtype = args.device, torch.float16 if args.half else torch.float32
     record.update(device=device, device_name=gpu_name(device) if device != "cpu" else cpu_name(),
-                  precision="fp16" if args.half else "fp32", tf32="off", mode="eager", fused=True,
+                  precision="fp16" if args.half else "fp32", tf32="off", mode=args.mode, fused=True,
                   channels_last=False, weights=args.weights, weights_sha256=sha256(args.weights), model=args.model)
     if args.model in BASELINES:
         facts = baseline_detections(args)
         record.update(family=facts["family"], scale=facts["scale"], impl=facts["impl"], attn_asked="-",
-                      attn_observed=facts["attn"])
+                      attn_observed=facts["attn"], **facts.get("runtime", {}))
         return facts["detections"]
     subject = load_ours(args.model, args.weights, args.attn, device, dtype)
     check_classes(subject.model.nc, data)
     record.update(family="yolov12", scale=subject.model.row.scale, variant=subject.model.row.variant.value,
                   impl="ours", attn_asked=args.attn, attn_observed=subject.attn_observed)
     cfg = NmsConfig(conf=args.conf, iou=args.iou, max_det=args.max_det, multi_label=True)
+    model, head = subject.model, subject.head
+    if args.mode != "eager":
+        case = Case(model=args.model, attn=args.attn, mode=args.mode, batch=args.batch, imgsz=args.imgsz,
+                    device=device, threads=torch.get_num_threads(), weights=args.weights)
+        model, runtime = runtimes.for_dataset(subject, case)
+        head = _identity
+        record.update(runtime)
     try:
         with fp32_mode("fp32"):
-            return detect(subject.model, subject.head, subject.post, data, imgsz=args.imgsz, batch=args.batch,
+            return detect(model, head, subject.post, data, imgsz=args.imgsz, batch=args.batch,
                           device=device, dtype=dtype, cfg=cfg, workers=args.workers)
     except DatasetError as err:  # an image found unreadable or truncated (in a worker: the message's last line)
         raise UserError(f"not measured: {str(err).strip().splitlines()[-1].split('DatasetError: ')[-1]}") from None
+
+
+def _identity(pred: torch.Tensor) -> torch.Tensor:
+    return pred
+
+
+def _runtime_detail(args: argparse.Namespace, record: dict) -> str:
+    """What evaluating a runtime's artifact adds to the protocol (static shapes: the square protocol, fixed batch)."""
+    if args.detections or args.mode == "eager":
+        return ""
+    return (f"; runtime {args.mode}: the checked artifact the latency rows time, static input "
+            f"({args.batch}, 3, {args.imgsz}, {args.imgsz}), square letterbox, a short last batch padded with "
+            f"blank images; {record.get('detail', '')}")
 
 
 @cli
@@ -227,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         dets = run_model(args, data, record)
     ref, fast = score(data, dets)
     record.update(metric_fields(ref, fast, data), duration_s=round(time.perf_counter() - start, 3), status="ok",
-                  detail=f"protocol: {protocol(args, data)}; detections {len(dets)}", validity="ok")
+                  detail=f"protocol: {protocol(args, data)}; detections {len(dets)}" + _runtime_detail(args, record),
+                  validity="ok")
     if args.save_json:
         write_atomic(Path(args.save_json), json.dumps(dets))
     with RecordWriter(args.out, command=record["command"]) as writer:

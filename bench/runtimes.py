@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from bench import exports
+from bench.inputs import letterboxed, photographs
 from yolov12.cli import UserError
 from yolov12.postprocess import NmsConfig
 
@@ -176,3 +177,19 @@ def compiled(subject, case, x: torch.Tensor) -> tuple[Callable[[torch.Tensor], t
     detail = f"runtime=torch.compile(torch=={torch.__version__});export_diff_boxes_px={box:.3g};" \
              f"export_diff_scores={score:.3g}"
     return (lambda t: head(fn(t))), {"export_max_diff": float(f"{max(box, score):.4g}"), "detail": detail}
+
+
+def for_dataset(subject, case) -> tuple[Callable[[torch.Tensor], torch.Tensor], dict]:
+    """The checked runtime `case.mode` of `subject` for evaluation over a dataset: (batch -> detection tensor,
+    record fields). The export is static (case.batch, 3, case.imgsz, case.imgsz), so a smaller last batch is padded
+    with blank images and their rows dropped; the check runs on case.batch photographs."""
+    x = letterboxed(photographs(case.batch), case.imgsz)[0].to(case.device)
+    run, info = (compiled if case.mode == "compile" else deployed)(subject, case, x)
+
+    def padded(t: torch.Tensor) -> torch.Tensor:
+        n = t.shape[0]
+        if n == case.batch:
+            return run(t)
+        return run(torch.cat((t, t.new_zeros((case.batch - n, *t.shape[1:])))))[:n]
+
+    return padded, info

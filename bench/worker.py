@@ -11,8 +11,9 @@ original stdout ({"ok": result} or {"error": message, "type": name, "oom": bool}
   latency {case}                             -> the fields bench.measure returns, plus params and weights
   prepare {key, case} / round {key, iters, warmup} / release {key}
                                              -> hold a configuration and time it round by round (paired designs)
-  detect  {name, weights, data, split, imgsz, batch, device, half, workers, conf, iou, max_det}
-                                             -> COCO result entries of a baseline over a dataset, and model facts
+  detect  {name, weights, data, split, imgsz, batch, device, half, workers, conf, iou, max_det, mode}
+                                             -> COCO result entries of a baseline over a dataset (in runtime
+                                                `mode`), and model facts
   exit
 """
 
@@ -30,7 +31,7 @@ import torch
 from baselines import build, export
 from baselines.names import lookup
 from baselines.post import post_for
-from bench import accel, flops, measure, timing
+from bench import accel, flops, measure, runtimes, timing
 from bench.case import Case
 from bench.precision import DTYPES, fp32_mode
 from bench.subject import Subject, n_params, subject_for
@@ -114,19 +115,33 @@ def _release(job: dict, state: dict) -> bool:
 
 
 def _detect(job: dict, state: dict) -> dict:
-    name, device = job["name"], job["device"]
+    name, device, mode = job["name"], job["device"], job.get("mode", "eager")
     dtype = torch.float16 if job.get("half") else torch.float32
-    model = build.build(name, job["weights"]).fuse(verbose=False).to(device=device, dtype=dtype).eval()
+    head, runtime = build.first_tensor, {}
+    if mode == "eager":
+        model = build.build(name, job["weights"]).fuse(verbose=False).to(device=device, dtype=dtype).eval()
+        nc = len(model.names)
+    else:
+        case = Case(model=name, attn="-", mode=mode, batch=job["batch"], imgsz=job["imgsz"], device=device,
+                    threads=torch.get_num_threads(), weights=job["weights"])
+        subject = baseline_subject(case)
+        nc = len(subject.model.names)
+        model, runtime = runtimes.for_dataset(subject, case)
+        head = _identity
     data = evaluate.open_dataset(job["data"], job["split"])
-    if len(model.names) != data.nc:
-        raise ValueError(f"the model predicts {len(model.names)} classes but {data.source} has {data.nc}")
+    if nc != data.nc:
+        raise ValueError(f"the model predicts {nc} classes but {data.source} has {data.nc}")
     cfg = NmsConfig(conf=job["conf"], iou=job["iou"], max_det=job["max_det"], multi_label=True)
     imgsz = job["imgsz"]
-    dets = evaluate.detect(model, build.first_tensor, post_for(lookup(name).family, (imgsz, imgsz)), data,
+    dets = evaluate.detect(model, head, post_for(lookup(name).family, (imgsz, imgsz)), data,
                            imgsz=imgsz, batch=job["batch"], device=device, dtype=dtype, cfg=cfg,
                            workers=job["workers"])
     return {"detections": dets, "family": lookup(name).family, "scale": lookup(name).scale,
-            "attn": build.attention_kind(name), "impl": f"ultralytics-{version('ultralytics')}"}
+            "attn": build.attention_kind(name), "impl": f"ultralytics-{version('ultralytics')}", "runtime": runtime}
+
+
+def _identity(pred: torch.Tensor) -> torch.Tensor:
+    return pred
 
 
 HANDLERS = {"ping": _ping, "params": _params, "flops": _flops, "latency": _latency, "prepare": _prepare,
