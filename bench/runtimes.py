@@ -156,7 +156,7 @@ def deployed(subject, case, x: torch.Tensor) -> tuple[Callable[[torch.Tensor], t
                                                                                   case.threads)
 
     def run(t: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(run_np(t.float().cpu().numpy())).to(t.device)
+        return torch.from_numpy(run_np(t.float().cpu().contiguous().numpy())).to(t.device)
 
     try:
         box, score = compare(mode, reference(subject, x), run(x), subject.post)
