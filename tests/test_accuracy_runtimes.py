@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
 
+from baselines.child import ROOT, child_env
 from bench import accuracy, exports
 from bench.inputs import letterboxed, photographs
 from bench.records import read_records
@@ -32,23 +35,50 @@ def setup(tmp_path_factory):
     return out
 
 
-def _run(setup, mode: str, tmp_path) -> tuple[dict, list]:
-    argv = ["--model", "yolov12-n", "--weights", str(setup / "n.pt"), "--data", str(setup / "synth" / "data.yaml"),
+BASELINE = """
+import sys, torch
+from ultralytics.nn.tasks import DetectionModel
+from baselines.names import lookup
+from bench.inputs import letterboxed, photographs
+from tests.lsuv import spread_convs
+torch.manual_seed(0)
+model = DetectionModel(lookup(sys.argv[1]).yaml, nc=8, verbose=False).eval()
+spread_convs(model, letterboxed(photographs(1), 160)[0])
+torch.save({"model": model, "train_args": {}}, sys.argv[2])
+"""
+
+
+def _run(setup, mode: str, tmp_path, model: str = "yolov12-n") -> tuple[dict, list]:
+    weights = setup / "n.pt" if model == "yolov12-n" else setup / f"{model}.pt"
+    if not weights.exists():
+        subprocess.run([sys.executable, "-c", BASELINE, model, str(weights)], env=child_env(setup / "cfg"),
+                       cwd=str(ROOT), check=True)
+    argv = ["--model", model, "--weights", str(weights), "--data", str(setup / "synth" / "data.yaml"),
             "--imgsz", "160", "--batch", "4", "--workers", "0", "--device", "cpu", "--mode", mode,
             "--out", str(tmp_path / "r.csv"), "--save-json", str(tmp_path / f"{mode}.json")]
     assert accuracy.main(argv) == 0
     return read_records(tmp_path / "r.csv")[-1], json.loads((tmp_path / f"{mode}.json").read_text())
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("mode", ["onnxruntime", "openvino"])
-def test_runtime_map_equals_eager(setup, mode, tmp_path, monkeypatch):
-    monkeypatch.setattr(exports, "cache_root", lambda: tmp_path / "exports")
-    eager, eager_dets = _run(setup, "eager", tmp_path)
-    rec, dets = _run(setup, mode, tmp_path)
+def _same(eager: tuple[dict, list], runtime: tuple[dict, list], mode: str) -> None:
+    (eager, eager_dets), (rec, dets) = eager, runtime
     assert rec["mode"] == mode and eager["mode"] == "eager"
     assert f"runtime {mode}" in rec["detail"] and "static input (4, 3, 160, 160)" in rec["detail"]
     assert float(rec["export_max_diff"]) <= 0.1
     assert len(eager_dets) > 20 and abs(len(dets) - len(eager_dets)) <= 0.01 * len(eager_dets)
     assert match_fraction(dets, eager_dets, BOX_TOL, SCORE_TOL) >= 0.99
     assert abs(float(rec["map50_95"]) - float(eager["map50_95"])) <= MAP_TOL
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["onnxruntime", "openvino"])
+def test_runtime_map_equals_eager(setup, mode, tmp_path, monkeypatch):
+    monkeypatch.setattr(exports, "cache_root", lambda: tmp_path / "exports")
+    _same(_run(setup, "eager", tmp_path), _run(setup, mode, tmp_path), mode)
+
+
+@pytest.mark.slow
+def test_baseline_runtime_map_equals_eager(setup, tmp_path, offline_env):
+    """An NMS-free baseline exported by Ultralytics' exporter, evaluated in the worker."""
+    _same(_run(setup, "eager", tmp_path, "yolov10-n"), _run(setup, "onnxruntime", tmp_path, "yolov10-n"),
+          "onnxruntime")

@@ -46,10 +46,13 @@ def _x(imgsz: int = 64) -> torch.Tensor:
     return letterboxed(photographs(1), imgsz)[0]
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(exports, "cache_root", lambda: tmp_path / "exports")
-    return tmp_path / "exports"
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """One export cache for this module's tests (the wrong-export test reuses the first test's exports)."""
+    root = tmp_path_factory.mktemp("cache") / "exports"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(exports, "cache_root", lambda: root)
+        yield root
 
 
 def test_dense_outputs_compared_elementwise():
@@ -91,7 +94,7 @@ def test_ours_matches_pytorch_and_the_cache_is_used(mode, cache):
     subject.extra["exporter"] = lambda *a: calls.append(1) or exports.export_ours(*a)
     run, info = runtimes.deployed(subject, _case(mode), x)
     assert 0 <= info["export_max_diff"] <= runtimes.TOLERANCES[mode].box_px and "cache=new" in info["detail"]
-    (key,) = cache.glob("*/key.json")
+    (key,) = [k for k in cache.glob("*/key.json") if json.loads(k.read_text())["mode"] == mode]
     stamp = key.stat().st_mtime_ns
     assert json.loads(key.read_text())["runtime"].startswith(exports.PACKAGES[mode])
     torch.testing.assert_close(run(x), subject.head(subject.model(x)), atol=0.05, rtol=0)
@@ -102,14 +105,16 @@ def test_ours_matches_pytorch_and_the_cache_is_used(mode, cache):
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", DEPLOYED)
 def test_a_wrong_export_is_an_error_row_not_a_timed_one(mode, cache, monkeypatch):
-    """A cached graph for another model (weights differ; the key is forced equal) is refused and evicted."""
-    monkeypatch.setattr(exports, "state_digest", lambda model: "same")
-    runtimes.deployed(_ours(), _case(mode), _x())
+    """A cached graph for another model (weights differ; the key is forced to the first model's) is refused and
+    evicted."""
+    digest = exports.state_digest(_ours().model)
+    monkeypatch.setattr(exports, "state_digest", lambda model: digest)
+    runtimes.deployed(_ours(), _case(mode), _x())  # a cache hit after the test above
     row = measure.measure(_ours(shift=0.5), _case(mode, timed="forward"))
     assert row["status"] == "error" and "latency_p50_ms" not in row, row
     assert "differs from PyTorch" in row["detail"] and "tolerance" in row["detail"]
     assert row["export_max_diff"] > runtimes.TOLERANCES[mode].box_px
-    assert not list(cache.glob("*/key.json"))  # evicted: the next run exports afresh
+    assert not [k for k in cache.glob("*/key.json") if json.loads(k.read_text())["mode"] == mode]  # evicted
 
 
 def test_compile_is_checked_against_eager():
