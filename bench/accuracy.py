@@ -176,6 +176,8 @@ def check_request(args: argparse.Namespace) -> None:
     if args.save_json:
         check_out_file(args.save_json, "--save-json")
     if args.detections:
+        if args.mode != "eager":
+            raise UserError(f"--mode {args.mode} runs a model; --detections evaluates a file as it is (drop --mode)")
         return
     if args.model not in list_models() and args.model not in BASELINES:
         raise UserError(f"unknown model {args.model!r}; accepted: {', '.join(list_models() + list(BASELINES))}")

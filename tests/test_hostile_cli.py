@@ -211,7 +211,8 @@ CASES = [
     case("range", "presets", ["cpu", "--threads", "-1", "--dry-run", "--out", "{tmp}/res"], "--threads"),
     case("range", "presets", ["cpu", "--threads", "-1", "--out", "{tmp}/res"], "--threads"),
     # ---- unknown flags and abbreviations ---------------------------------------------------------------------------
-    case("flag", "accuracy", [*ACC_DET, "--mode", "eager"], "--mode"),
+    case("flag", "accuracy", [*ACC_DET, "--mode", "openvino"], "--mode"),
+    case("mode", "accuracy", [*ACC_MODEL, "--weights", "{in}/random.pt", "--mode", "warp"], "warp"),
     case("flag", "accuracy", [*ACC_DET, "--mod", "yolov12-n"], "--mod"),
     case("flag", "latency", ["--models", "yolov12-n", *LATENCY, "--mod", "eager"], "--mod"),
     case("flag", "predict", ["--mod", "yolov12-n", *PREDICT[2:]], "--mod"),
@@ -354,7 +355,7 @@ def _run(module: str, *args: str) -> subprocess.CompletedProcess:
                  id="mode-paired-cudagraph-subprocess"),
     pytest.param("yolov12.predict", [*PREDICT[2:], "--weights", "{in}/wdir.pt"], "directory",
                  id="weights-predict-directory-subprocess"),
-    pytest.param("bench.accuracy", [*ACC_DET, "--mode", "eager"], "--mode", id="flag-accuracy-mode-subprocess"),
+    pytest.param("bench.accuracy", [*ACC_DET, "--mode", "openvino"], "--mode", id="flag-accuracy-mode-subprocess"),
 ])
 def test_hostile_input_is_refused_by_the_process(module, argv, says, places, tmp_path):
     if "cudagraph" in argv and _cuda():
