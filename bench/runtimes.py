@@ -154,15 +154,14 @@ def reference(subject, x: torch.Tensor) -> torch.Tensor:
 
 def deployed(subject, case, x: torch.Tensor) -> tuple[Callable[[torch.Tensor], torch.Tensor], dict]:
     """Export (or take from the cache), check against PyTorch on `x`, and return (t -> detection tensor on t's
-    device, record fields: export_max_diff and the runtime's settings in `detail`). A cache hit that fails the check
-    is evicted, so the next run exports afresh."""
+    device, record fields: export_max_diff and the runtime's settings in `detail`). An export that fails the check
+    is removed from the cache, so the next run exports afresh."""
     mode = case.mode
     export = subject.extra.get("exporter") or exports.export_ours
     settings = subject.extra.get("export_settings") or exports.OURS_SETTINGS[mode]
-    cpu_model = subject.model
-    fields = exports.key_fields(mode, f"{case.model}@{case.attn}", exports.state_digest(cpu_model), tuple(x.shape),
-                                settings)
-    artifact, hit = exports.cached(mode, fields, cpu_model, x, export)
+    fields = exports.key_fields(mode, f"{case.model}@{case.attn}", exports.state_digest(subject.model),
+                                tuple(x.shape), settings)
+    artifact, hit = exports.cached(mode, fields, subject.model, x, export)
     run_np, runtime = (onnx_session if mode == "onnxruntime" else openvino_model)(artifact, case.device,
                                                                                   case.threads)
 
@@ -172,8 +171,7 @@ def deployed(subject, case, x: torch.Tensor) -> tuple[Callable[[torch.Tensor], t
     try:
         box, score, compared = compare(mode, reference(subject, x), run(x), subject.post)
     except ExportMismatchError:
-        if hit:
-            exports.evict(artifact)
+        exports.evict(artifact)  # never kept: a later run exports afresh
         raise
     detail = f"runtime={runtime};export={settings};cache={'hit' if hit else 'new'};" \
              f"export_diff_boxes_px={box:.3g};export_diff_scores={score:.3g};export_compared={compared}"
