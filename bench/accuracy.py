@@ -32,6 +32,8 @@ import torch
 
 from baselines.child import Worker, WorkerError
 from baselines.names import BASELINES
+from bench import runtimes
+from bench.case import Case
 from bench.config import ATTN_CHOICES
 from bench.precision import fp32_mode
 from bench.records import RecordWriter, check_results_file
@@ -61,6 +63,7 @@ from yolov12.weights import CheckpointError, sha256
 log = logging.getLogger(__name__)
 WORKER = "bench.worker"
 DEFAULT_MAX_DET = 300
+MODES = ("eager", "compile", *runtimes.DEPLOYED)
 
 
 # ---- detections files ----------------------------------------------------------------------------------
@@ -95,7 +98,7 @@ def baseline_detections(args: argparse.Namespace, proto: Protocol) -> dict:
     """A baseline's detections, computed in the child worker (importing ultralytics changes process-wide state)."""
     job = {"op": "detect", "name": args.model, "weights": args.weights, "data": args.data, "split": args.split,
            "protocol": proto.name, "imgsz": proto.imgsz, "batch": proto.batch, "device": args.device, "half": args.half,
-           "workers": args.workers, "conf": args.conf, "iou": args.iou, "max_det": args.max_det}
+           "workers": args.workers, "conf": args.conf, "iou": args.iou, "max_det": args.max_det, "mode": args.mode}
     try:
         with Worker(WORKER) as worker:
             return worker.call(job)
@@ -179,8 +182,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--data", required=True, help=f"dataset: {ACCEPTED}")
     p.add_argument("--detections", help="evaluate this COCO result JSON (made elsewhere) instead of running a model")
     p.add_argument("--split", default="val", help="split of a YOLO data YAML (default val)")
-    p.add_argument("--protocol", default="rect", help="rect (default: Ultralytics' validator as model.val() runs it, "
-                   "the paper's protocol) or square (every canvas --imgsz x --imgsz, the validator's rect=False)")
+    p.add_argument("--protocol", default=None, help="rect (default in eager: Ultralytics' validator as model.val() "
+                   "runs it, the paper's protocol) or square (every canvas --imgsz x --imgsz, the validator's "
+                   "rect=False; the only one for --mode onnxruntime/openvino, whose exports have a static shape)")
     p.add_argument("--imgsz", type=int, default=640, help="long side of every resized image, multiple of 32 "
                    "(default 640)")
     p.add_argument("--batch", type=int, default=16, help="images per forward, 1..1024 (default 16, as model.val()); "
@@ -190,6 +194,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
                    help="cpu, cuda, cuda:N or N (default: cuda if available, else cpu)")
     p.add_argument("--attn", default="auto", help=f"attention backend for our models: {', '.join(ATTN_CHOICES)}")
+    p.add_argument("--mode", default="eager", help=f"runtime: {', '.join(MODES)} (default eager); the others "
+                   "evaluate the checked artifact the latency rows time (static shape: square letterbox, fixed batch)")
     p.add_argument("--workers", type=int, default=2, help="image-loading worker processes, 0..64 (default 2)")
     add_nms_flags(p, conf=0.001, iou=0.7, max_det=DEFAULT_MAX_DET)
     p.add_argument("--also-ultralytics-metric", action="store_true",
@@ -205,8 +211,14 @@ def check_request(args: argparse.Namespace) -> None:
     """Validate the whole request before any model is built or file written; normalises args.device."""
     if args.detections is None and not (args.model and args.weights):
         raise UserError("give --model and --weights (to run a model) or --detections (to evaluate a file)")
+    static = args.mode in runtimes.DEPLOYED
+    if args.protocol is None:
+        args.protocol = "square" if static else "rect"
     if args.protocol not in PROTOCOLS:
         raise UserError(f"unknown --protocol {args.protocol!r}; accepted: {', '.join(PROTOCOLS)}")
+    if static and args.protocol != "square":
+        raise UserError(f"--protocol {args.protocol} needs one canvas per batch, but --mode {args.mode} runs a "
+                        "static-shape export; accepted with it: --protocol square")
     check_imgsz("--imgsz", args.imgsz)
     check_range("--batch", args.batch, 1, 1024, integer=True)
     check_range("--workers", args.workers, 0, 64, integer=True)
@@ -216,9 +228,17 @@ def check_request(args: argparse.Namespace) -> None:
     if args.save_json:
         check_out_file(args.save_json, "--save-json")
     if args.detections:
+        if args.mode != "eager":
+            raise UserError(f"--mode {args.mode} runs a model; --detections evaluates a file as it is (drop --mode)")
         return
     if args.model not in list_models() and args.model not in BASELINES:
         raise UserError(f"unknown model {args.model!r}; accepted: {', '.join(list_models() + list(BASELINES))}")
+    if args.mode not in MODES:
+        raise UserError(f"unknown mode {args.mode!r}; accepted: {', '.join(MODES)}")
+    runtimes.check_installed(args.mode)
+    runtimes.check_device(args.mode, args.device)
+    if args.half and args.mode != "eager":
+        raise UserError(f"--mode {args.mode} evaluates the fp32 artifact only; drop --half")
     if args.attn not in ATTN_CHOICES:
         raise UserError(f"unknown attention backend {args.attn!r}; accepted: {', '.join(ATTN_CHOICES)}")
     if args.half and args.device == "cpu":
@@ -235,24 +255,44 @@ def run_model(args: argparse.Namespace, data: DetectionSet, proto: Protocol, rec
     model/device fields."""
     device, dtype = args.device, torch.float16 if args.half else torch.float32
     record.update(device=device, device_name=gpu_name(device) if device != "cpu" else cpu_name(),
-                  precision="fp16" if args.half else "fp32", tf32="off", mode="eager", fused=True,
+                  precision="fp16" if args.half else "fp32", tf32="off", mode=args.mode, fused=True,
                   channels_last=False, weights=args.weights, weights_sha256=sha256(args.weights), model=args.model)
     if args.model in BASELINES:
         facts = baseline_detections(args, proto)
         record.update(family=facts["family"], scale=facts["scale"], impl=facts["impl"], attn_asked="-",
-                      attn_observed=facts["attn"])
+                      attn_observed=facts["attn"], **facts.get("runtime", {}))
         return facts["detections"]
     subject = load_ours(args.model, args.weights, args.attn, device, dtype)
     check_classes(subject.model.nc, data)
     record.update(family="yolov12", scale=subject.model.row.scale, variant=subject.model.row.variant.value,
                   impl="ours", attn_asked=args.attn, attn_observed=subject.attn_observed)
     cfg = NmsConfig(conf=args.conf, iou=args.iou, max_det=args.max_det, multi_label=True)
+    model, head = subject.model, subject.head
+    if args.mode != "eager":
+        case = Case(model=args.model, attn=args.attn, mode=args.mode, batch=args.batch, imgsz=args.imgsz,
+                    device=device, threads=torch.get_num_threads(), weights=args.weights)
+        model, runtime = runtimes.for_dataset(subject, case)
+        head = _identity
+        record.update(runtime)
     try:
         with fp32_mode("fp32"):
-            return detect(subject.model, subject.head, lambda canvas: subject.post, data, proto, device=device,
+            return detect(model, head, lambda canvas: subject.post, data, proto, device=device,
                           dtype=dtype, cfg=cfg, workers=args.workers)
     except DatasetError as err:  # an image found unreadable or truncated (in a worker: the message's last line)
         raise UserError(f"not measured: {str(err).strip().splitlines()[-1].split('DatasetError: ')[-1]}") from None
+
+
+def _identity(pred: torch.Tensor) -> torch.Tensor:
+    return pred
+
+
+def _runtime_detail(args: argparse.Namespace, record: dict) -> str:
+    """What evaluating a runtime's artifact adds to the protocol (static shapes: the square protocol, fixed batch)."""
+    if args.detections or args.mode == "eager":
+        return ""
+    return (f"; runtime {args.mode}: the checked artifact the latency rows time, static input "
+            f"({args.batch}, 3, {args.imgsz}, {args.imgsz}), square letterbox, a short last batch padded with "
+            f"blank images; {record.get('detail', '')}")
 
 
 @cli
@@ -280,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
         record.update(map50_95_ultralytics=round(ul["map50_95"], 6), map50_ultralytics=round(ul["map50"], 6))
         extra = f" | ultralytics map50_95={ul['map50_95']:.4f} map50={ul['map50']:.4f}"
     record.update(metric_fields(ref, fast, data), duration_s=round(time.perf_counter() - start, 3), status="ok",
-                  detail=f"protocol: {protocol_text(args, data, proto)}; detections {len(dets)}", validity="ok")
+                  detail=f"protocol: {protocol_text(args, data, proto)}; detections {len(dets)}"
+                  + _runtime_detail(args, record), validity="ok")
     if args.save_json:
         write_atomic(Path(args.save_json), json.dumps(dets))
     with RecordWriter(args.out, command=record["command"]) as writer:

@@ -13,7 +13,7 @@ class Case:
     device: str = "cpu"
     precision: str = "fp32"
     attn: str = "auto"  # ours only; baselines "-"
-    mode: str = "eager"  # eager | compile | cudagraph | onnxruntime
+    mode: str = "eager"  # bench.options.MODES
     batch: int = 1
     imgsz: int = 640
     timed: str = "forward"  # forward | forward+post | pipeline

@@ -29,6 +29,7 @@ from bench.measure import is_oom, measure
 from bench.options import MODES, Common, add_common, check_attn, check_common, check_configs, check_mode, split
 from bench.precision import fp32_mode, tf32_label
 from bench.records import RecordWriter, done_keys
+from bench.runtimes import DEPLOYED
 from bench.subject import subject_for
 from bench.system import collect, write_system_json
 from yolov12.cli import ArgumentParser, UserError, cli
@@ -82,10 +83,8 @@ def matrix(configs: list[Config], common: Common, attns: list[str], modes: list[
 
 def not_runnable(config: Config, case: Case) -> str:
     """Why this combination is not measured (a 'skipped' row), or ''."""
-    if case.mode == "onnxruntime" and not config.ours:
-        return "onnxruntime mode exports our models only"
-    if case.mode == "onnxruntime" and case.precision != "fp32":
-        return "onnxruntime mode runs the fp32 export only"
+    if case.mode in DEPLOYED and case.precision != "fp32":
+        return f"{case.mode} mode runs the fp32 export only"
     return ""
 
 

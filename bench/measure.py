@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import torch
 
-from bench import accel, onnxrt, timing
+from bench import accel, runtimes, timing
 from bench.case import Case
 from bench.inputs import letterboxed, photographs
 from bench.subject import Subject
@@ -24,17 +24,19 @@ def is_oom(err: BaseException) -> bool:
 
 
 def executor(subject: Subject, case: Case, x: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
-    """The callable for `case.mode`: input tensor -> detection tensor."""
+    """The callable for `case.mode`: input tensor -> detection tensor. Runtimes other than eager and cudagraph are
+    checked against eager on `x` first (bench.runtimes); their record fields go to subject.extra["runtime"]."""
     model, head = subject.model, subject.head
     if case.mode == "eager":
         return lambda t: head(model(t))
     if case.mode == "compile":
-        compiled = torch.compile(model)
-        return lambda t: head(compiled(t))
+        run, subject.extra["runtime"] = runtimes.compiled(subject, case, x)
+        return run
     if case.mode == "cudagraph":
         return accel.for_device(case.device).graph(lambda t: head(model(t)), x)
-    if case.mode == "onnxruntime":
-        return onnxrt.ort_executor(subject, case, x)
+    if case.mode in runtimes.DEPLOYED:
+        run, subject.extra["runtime"] = runtimes.deployed(subject, case, x)
+        return run
     raise ValueError(f"unknown mode {case.mode!r}")
 
 
@@ -75,11 +77,13 @@ def measure(subject: Subject, case: Case, observe: Callable[[torch.Tensor], str]
             device.reset_peak()
             step, x = timed_step(subject, case)
             observed = observe(x) if observe else subject.attn_observed
-            if case.mode == "onnxruntime":
-                observed = f"onnx-export({observed})"
+            if case.mode in runtimes.DEPLOYED:
+                observed = f"{case.mode}-export({observed})"
             with device.sampler() as sampler:
                 samples = timing.time_loop(step, device, warmup=case.warmup, min_iters=case.min_iters,
                                            min_time_s=case.min_time_s)
+    except runtimes.ExportMismatchError as err:
+        return {"status": "error", "detail": str(err), "export_max_diff": err.max_diff, "warmup_iters": 0}
     except Exception as err:
         if not is_oom(err):
             raise
@@ -87,9 +91,11 @@ def measure(subject: Subject, case: Case, observe: Callable[[torch.Tensor], str]
         return {"status": "oom", "detail": str(err).splitlines()[0][:300], "warmup_iters": case.warmup}
     stats = timing.summarize(samples, case.batch)
     flags = timing.spread_flags(stats) + sampler.throttle_flags()
+    runtime = subject.extra.get("runtime", {})
+    detail = ";".join(filter(None, [runtime.get("detail", ""), _nvml_detail(sampler.summary())]))
     return {**stats, "warmup_iters": case.warmup, "peak_mem_mb": round(device.peak_mb(), 1),
-            "attn_observed": observed, "validity": ";".join(flags) or "ok", "status": "ok",
-            "detail": _nvml_detail(sampler.summary())}
+            "attn_observed": observed, "validity": ";".join(flags) or "ok", "status": "ok", "detail": detail,
+            "export_max_diff": runtime.get("export_max_diff", "")}
 
 
 def _nvml_detail(summary: dict) -> str:

@@ -9,7 +9,7 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import timing
+from bench import runtimes, timing
 from bench.config import ATTN_CHOICES, Config
 from bench.precision import DTYPES, PRECISIONS, check
 from bench.records import check_results_file
@@ -28,7 +28,7 @@ from yolov12.cli import (
 )
 from yolov12.scales import check_input, lookup, with_overrides
 
-MODES = ("eager", "compile", "cudagraph", "onnxruntime")
+MODES = ("eager", "compile", "cudagraph", "onnxruntime", "openvino")
 TIMED = ("forward", "forward+post", "pipeline")
 MAX_BATCH = 1024
 
@@ -129,7 +129,10 @@ def check_mode(mode: str, device: str) -> None:
     if mode not in MODES:
         raise UserError(f"unknown mode {mode!r}; accepted: {', '.join(MODES)}")
     if mode == "cudagraph" and not device.startswith("cuda"):
-        raise UserError("--mode cudagraph captures CUDA graphs; accepted on cpu: eager, compile, onnxruntime")
+        raise UserError("--mode cudagraph captures CUDA graphs; accepted on cpu: eager, compile, onnxruntime, "
+                        "openvino")
+    runtimes.check_installed(mode)
+    runtimes.check_device(mode, device)
 
 
 def check_configs(configs: list[Config], sizes: list[int]) -> None:

@@ -27,9 +27,10 @@ from baselines.child import Worker, WorkerError
 from bench import stats
 from bench.case import Case
 from bench.config import parse
-from bench.options import Common, add_common, check_attn, check_common, check_configs, check_mode
+from bench.options import MODES, Common, add_common, check_attn, check_common, check_configs, check_mode
 from bench.precision import tf32_label
 from bench.records import RecordWriter, done_keys
+from bench.runtimes import DEPLOYED
 from bench.system import collect, write_system_json
 from yolov12.cli import ArgumentParser, UserError, check_range, cli
 
@@ -64,7 +65,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    "1..16 (default 3): the interval then carries the between-process variation")
     p.add_argument("--round-iters", type=int, default=None, help="timed iterations per side per round "
                                                                  "(default 5 cpu / 50 cuda)")
-    p.add_argument("--mode", default="eager", help="execution mode for both sides (eager, compile, cudagraph)")
+    p.add_argument("--mode", default="eager", help=f"execution mode for both sides: {', '.join(MODES)} (each side "
+                   "exported by its own exporter, both run in one worker)")
     add_common(p)
     return p.parse_args(argv)
 
@@ -146,8 +148,10 @@ def outcome(results: list[stats.RoundsResult], info: dict) -> dict:
             "validity": ";".join(flags) or "ok",
             "attn_observed": info["a"]["attn_observed"], "latency_p50_ms": round(float(np.median(a)), 4),
             "samples_ms": " ".join(f"{x:.4g}/{y:.4g}" for x, y in zip(a, b, strict=True)),
+            "export_max_diff": info["a"].get("export_max_diff", ""),
             "detail": f"a_p50_ms={np.median(a):.4g};b_p50_ms={np.median(b):.4g};"
                       f"b_attn_observed={info['b']['attn_observed']};ratio_p50_per_process={per_process};"
+                      f"b_export_max_diff={info['b'].get('export_max_diff', '')};"
                       "samples_ms=per-round p50 a/b"}
 
 
@@ -194,8 +198,8 @@ def plan(args: argparse.Namespace) -> tuple[Pair, Common]:
     if len(common.precisions) != 1 or len(common.batches) != 1 or len(common.sizes) != 1 or len(common.timed) != 1:
         raise UserError("a paired design takes one --precision, --batch, --imgsz and --timed")
     check_mode(args.mode, common.device)
-    if args.mode == "onnxruntime":
-        raise UserError(f"--mode {args.mode}: paired accepts eager, compile, cudagraph (CUDA)")
+    if args.mode in DEPLOYED and common.precisions[0] != "fp32":
+        raise UserError(f"--mode {args.mode} runs the fp32 export only; accepted --precision: fp32")
     configs = [parse(t) for t in args.pair]
     check_configs(configs, common.sizes)
     for config in configs:

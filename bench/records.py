@@ -47,6 +47,7 @@ LATENCY = [
     "iterations", "duration_s", "warmup_iters", "latency_mean_ms", "latency_p50_ms", "latency_p50_ci_low_ms",
     "latency_p50_ci_high_ms", "latency_p90_ms", "latency_p99_ms", "latency_min_ms", "latency_iqr_ms",
     "throughput_img_s", "peak_mem_mb", "samples_ms",
+    "export_max_diff",  # a runtime's largest output difference from eager PyTorch (boxes px / scores) before timing
 ]
 ACCOUNTING = ["params", "params_fused", "gflops_paper", "gflops_total", "flops_counters", "flops_uncounted"]
 ACCURACY = [
@@ -68,7 +69,7 @@ REQUIRED = ("kind", "status")  # an older schema's header must still have these 
 
 
 _NUMERIC_NAMES = ("throughput_img_s", "peak_mem_mb", "rounds", "rounds_remeasured", "iterations", "duration_s",
-                  "imgsz", "batch", "threads", "warmup_iters", "conf", "iou", "max_det")
+                  "imgsz", "batch", "threads", "warmup_iters", "conf", "iou", "max_det", "export_max_diff")
 
 
 def _numeric(column: str) -> bool:

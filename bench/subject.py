@@ -16,6 +16,8 @@ from yolov12.model import create_model
 from yolov12.postprocess import NmsConfig, nms
 from yolov12.weights import load_model, sha256
 
+RANDOM_SEED = 0
+
 
 @dataclass
 class Subject:
@@ -36,12 +38,14 @@ def n_params(model: nn.Module) -> int:
 
 def build_ours(name: str, overrides: dict, *, attn: str, device: str, dtype: torch.dtype, fuse: bool,
                channels_last: bool, weights: str | None = None) -> Subject:
-    """Our YOLOv12 `name` (random weights unless `weights` is a file), fused if asked, on `device` in `dtype`.
+    """Our YOLOv12 `name` (seeded random weights unless `weights` is a file), fused if asked, on `device` in `dtype`.
     Raises yolov12.attention.AttentionUnavailable if backend `attn` cannot run there."""
     if weights:
         model, digest = load_model(weights, attn=attn), sha256(weights)
     else:
-        model, digest = create_model(name, attn=attn, **overrides), ""
+        with torch.random.fork_rng(devices=[]):  # the same random weights on every run (export cache, reruns)
+            torch.manual_seed(RANDOM_SEED)
+            model, digest = create_model(name, attn=attn, **overrides), ""
     model.eval()
     params = n_params(model)
     if fuse:

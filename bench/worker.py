@@ -11,8 +11,10 @@ original stdout ({"ok": result} or {"error": message, "type": name, "oom": bool}
   latency {case}                             -> the fields bench.measure returns, plus params and weights
   prepare {key, case} / round {key, iters, warmup} / release {key}
                                              -> hold a configuration and time it round by round (paired designs)
-  detect  {name, weights, data, split, protocol, imgsz, batch, device, half, workers, conf, iou, max_det}
-                                             -> COCO result entries of a baseline over a dataset, and model facts
+  detect  {name, weights, data, split, protocol, imgsz, batch, device, half, workers, conf, iou, max_det, mode}
+                                             -> COCO result entries of a baseline over a dataset (in runtime
+                                                `mode`; a deployed runtime's static shape takes the square
+                                                protocol), and model facts
   ultralytics_metric {data, split, detections (a COCO result JSON file)}
                                              -> Ultralytics' own mAP50-95 and mAP50 of COCO result entries
   exit
@@ -29,11 +31,11 @@ from importlib.metadata import version
 
 import torch
 
-from baselines import build
+from baselines import build, export
 from baselines.metric import ultralytics_map
 from baselines.names import lookup
 from baselines.post import post_for
-from bench import accel, flops, measure, timing
+from bench import accel, flops, measure, runtimes, timing
 from bench.case import Case
 from bench.precision import DTYPES, fp32_mode
 from bench.subject import Subject, n_params, subject_for
@@ -56,7 +58,8 @@ def baseline_subject(case: Case) -> Subject:
         model = model.to(memory_format=torch.channels_last)
     return Subject(model, head=build.first_tensor, post=post_for(lookup(name).family, (case.imgsz, case.imgsz)),
                    attn_observed=build.attention_kind(name), params=params, params_fused=fused_params,
-                   weights=case.weights or "random", weights_sha256=sha256(case.weights) if case.weights else "")
+                   weights=case.weights or "random", weights_sha256=sha256(case.weights) if case.weights else "",
+                   extra={"exporter": export.export, "export_settings": export.SETTINGS.get(case.mode, "")})
 
 
 def _subject(case: Case) -> tuple[Subject, object]:
@@ -101,7 +104,8 @@ def _prepare(job: dict, state: dict) -> dict:
             step, x = measure.timed_step(subject, case)
             observed = observe(x) if observe else subject.attn_observed
     state[job["key"]] = (case, subject, step)
-    return {"attn_observed": observed, "params": subject.params, "params_fused": subject.params_fused}
+    return {"attn_observed": observed, "params": subject.params, "params_fused": subject.params_fused,
+            **subject.extra.get("runtime", {})}
 
 
 def _round(job: dict, state: dict) -> list[float]:
@@ -116,19 +120,35 @@ def _release(job: dict, state: dict) -> bool:
 
 
 def _detect(job: dict, state: dict) -> dict:
-    name, device = job["name"], job["device"]
+    name, device, mode = job["name"], job["device"], job.get("mode", "eager")
     dtype = torch.float16 if job.get("half") else torch.float32
-    model = build.build(name, job["weights"]).fuse(verbose=False).to(device=device, dtype=dtype).eval()
+    head, runtime = build.first_tensor, {}
+    if mode == "eager":
+        model = build.build(name, job["weights"]).fuse(verbose=False).to(device=device, dtype=dtype).eval()
+        nc = len(model.names)
+    else:
+        case = Case(model=name, attn="-", mode=mode, batch=job["batch"], imgsz=job["imgsz"], device=device,
+                    threads=torch.get_num_threads(), weights=job["weights"])
+        subject = baseline_subject(case)
+        nc = len(subject.model.names)
+        model, runtime = runtimes.for_dataset(subject, case)
+        head = _identity
     data = evaluate.open_dataset(job["data"], job["split"])
-    if len(model.names) != data.nc:
-        raise ValueError(f"the model predicts {len(model.names)} classes but {data.source} has {data.nc}")
+    if nc != data.nc:
+        raise ValueError(f"the model predicts {nc} classes but {data.source} has {data.nc}")
     cfg = NmsConfig(conf=job["conf"], iou=job["iou"], max_det=job["max_det"], multi_label=True)
     proto = Protocol(job.get("protocol", "rect"), job["imgsz"], job["batch"])
+    if mode != "eager" and proto.name != "square":
+        raise ValueError(f"mode {mode} runs a static-shape export: accepted protocol: square")
     family = lookup(name).family
-    dets = evaluate.detect(model, build.first_tensor, lambda canvas: post_for(family, canvas), data, proto,
+    dets = evaluate.detect(model, head, lambda canvas: post_for(family, canvas), data, proto,
                            device=device, dtype=dtype, cfg=cfg, workers=job["workers"])
     return {"detections": dets, "family": lookup(name).family, "scale": lookup(name).scale,
-            "attn": build.attention_kind(name), "impl": f"ultralytics-{version('ultralytics')}"}
+            "attn": build.attention_kind(name), "impl": f"ultralytics-{version('ultralytics')}", "runtime": runtime}
+
+
+def _identity(pred: torch.Tensor) -> torch.Tensor:
+    return pred
 
 
 def _ultralytics_metric(job: dict, state: dict) -> dict:

@@ -211,7 +211,8 @@ CASES = [
     case("range", "presets", ["cpu", "--threads", "-1", "--dry-run", "--out", "{tmp}/res"], "--threads"),
     case("range", "presets", ["cpu", "--threads", "-1", "--out", "{tmp}/res"], "--threads"),
     # ---- unknown flags and abbreviations ---------------------------------------------------------------------------
-    case("flag", "accuracy", [*ACC_DET, "--mode", "eager"], "--mode"),
+    case("flag", "accuracy", [*ACC_DET, "--mode", "openvino"], "--mode"),
+    case("mode", "accuracy", [*ACC_MODEL, "--weights", "{in}/random.pt", "--mode", "warp"], "warp"),
     case("flag", "accuracy", [*ACC_DET, "--mod", "yolov12-n"], "--mod"),
     case("flag", "latency", ["--models", "yolov12-n", *LATENCY, "--mod", "eager"], "--mod"),
     case("flag", "predict", ["--mod", "yolov12-n", *PREDICT[2:]], "--mod"),
@@ -247,7 +248,9 @@ CASES = [
     case("mode", "latency", ["--models", "yolov12-n", *LATENCY, "--mode", "cudagraph"], "cudagraph"),
     case("mode", "paired", ["yolov12-n", "yolov12-s", *PAIRED, "--mode", "cudagraph"], "cudagraph"),
     case("mode", "latency", ["--models", "yolov12-n", *LATENCY, "--mode", "warp"], "warp"),
-    case("mode", "paired", ["yolov12-n", "yolov12-s", *PAIRED, "--mode", "onnxruntime"], "onnxruntime"),
+    case("mode", "paired", ["yolov12-n", "yolov12-s", *PAIRED, "--mode", "onnxruntime", "--precision", "bf16"],
+         "fp32"),
+    case("mode", "latency", ["--models", "yolov12-n", *LATENCY, "--mode", "openvino", "--device", "cuda"], "cuda"),
     # ---- bad --out -------------------------------------------------------------------------------------------------
     case("out", "predict", [*PREDICT, "--out", "{file}"], "--out"),
     case("out", "predict", [*PREDICT, "--out", "{file}/sub"], "--out"),
@@ -352,7 +355,7 @@ def _run(module: str, *args: str) -> subprocess.CompletedProcess:
                  id="mode-paired-cudagraph-subprocess"),
     pytest.param("yolov12.predict", [*PREDICT[2:], "--weights", "{in}/wdir.pt"], "directory",
                  id="weights-predict-directory-subprocess"),
-    pytest.param("bench.accuracy", [*ACC_DET, "--mode", "eager"], "--mode", id="flag-accuracy-mode-subprocess"),
+    pytest.param("bench.accuracy", [*ACC_DET, "--mode", "openvino"], "--mode", id="flag-accuracy-mode-subprocess"),
 ])
 def test_hostile_input_is_refused_by_the_process(module, argv, says, places, tmp_path):
     if "cudagraph" in argv and _cuda():

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ORDER = ("yolov12", "baselines", "bench", "reports")  # each may import the ones before it
 # Imports allowed inside functions: optional or heavy third-party modules, named here so a new one is a decision.
 LAZY_OK = {"pycocotools", "faster_coco_eval", "safetensors", "pynvml", "onnxruntime", "flash_attn", "ultralytics",
-           "fvcore", "matplotlib", "PIL", "torchvision", "yolov12.ultralytics_adapter", "submitit"}
+           "openvino", "onnx", "onnxslim", "submitit",
+           "fvcore", "matplotlib", "PIL", "torchvision", "yolov12.ultralytics_adapter"}
 
 
 def modules() -> dict[str, Path]:
