@@ -127,15 +127,21 @@ def cpu_plan(threads: int, quick: bool = False) -> list[Step]:
     return plan
 
 
+def _full_regions(model: str) -> tuple[str, ...]:
+    """forward+post everywhere; forward too at the N/S scales (RT-DETR-R18 counts as S)."""
+    return ("forward", "forward+post") if FULL_RTDETR.get(model, model[-1]) in "ns" else ("forward+post",)
+
+
 def cpu_full_plan(threads: int, scales: tuple[str, ...] = SCALES) -> list[Step]:
-    """N-X of our YOLOv12, Ultralytics' YOLO12, YOLO11, YOLO26, YOLOv8 and RT-DETR-R18/L: forward+post latency in
-    eager, ONNX Runtime and OpenVINO (each row's export checked against PyTorch first), and every model paired against
-    YOLO12 of the same scale in eager and in the best CPU runtime. Scales N/S take more rounds than M/L/X."""
+    """N-X of our YOLOv12, Ultralytics' YOLO12, YOLO11, YOLO26, YOLOv8 and RT-DETR-R18/L: forward+post latency (and
+    forward at N/S) in eager, ONNX Runtime and OpenVINO (each export checked against PyTorch first), and every model
+    paired against YOLO12 of the same scale in eager and in the best CPU runtime. N/S take more rounds than M/L/X."""
     d = dict(precision="fp32", imgsz=640, batch=1, timed="forward+post")
     models = [f"{f}-{s}" for s in scales for f in ("yolov12", "yolo12") + FULL_FAMILIES[1:]]
     models += [m for m, s in FULL_RTDETR.items() if s in scales]
-    lat = dict(warmup=1, min_iters=5, min_time_s=1.0)
-    latency_cases = tuple(_case(m, "cpu", threads, mode=mode, **d, **lat) for m in models for mode in CPU_RUNTIMES)
+    lat = dict(precision="fp32", imgsz=640, batch=1, warmup=1, min_iters=5, min_time_s=1.0)
+    latency_cases = tuple(_case(m, "cpu", threads, mode=mode, timed=t, **lat) for m in models
+                          for mode in CPU_RUNTIMES for t in _full_regions(m))
     sides = [(f"{f}-{s}", f"yolo12-{s}") for s in scales for f in FULL_FAMILIES]
     sides += [(m, f"yolo12-{s}") for m, s in FULL_RTDETR.items() if s in scales]
     pairs = []
