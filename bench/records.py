@@ -163,7 +163,8 @@ def check_results_file(path: str | os.PathLike, flag: str = "--out") -> Path:
     fields = next(csv.reader([text]), [])
     if fields and _is_subsequence(fields, COLUMNS):
         raise ResultsFileError(f"{flag} {show(p)}: it was written by an older records schema ({len(fields)} of the "
-                               f"{len(COLUMNS)} columns); start a new file (the old one stays readable by reports)")
+                               f"{len(COLUMNS)} columns); bring it up to this one with `python -m bench.upgrade "
+                               f"{show(p)}`, or start a new file")
     raise _header_error(flag, p, f"its header is not the records schema (found {len(fields)} columns starting "
                                  f"'{_excerpt(fields)}')")
 
