@@ -41,6 +41,7 @@ FILES = {"onnxruntime": "model.onnx", "openvino": "model.xml"}
 PACKAGES = {"onnxruntime": "onnxruntime", "openvino": "openvino"}  # mode -> the package that runs it
 OURS_SETTINGS = {"onnxruntime": f"torch.onnx(torchscript,dynamo=False) opset{OPSET} onnxslim static",
                  "openvino": "torch.jit.trace+openvino.convert_model fp32 static"}
+MODEL_CODE = ROOT / "yolov12"  # the code our exporter traces: a change there is a new graph for the same weights
 
 Exporter = Callable[[str, torch.nn.Module, torch.Tensor, Path], Path]  # (mode, model, x, folder) -> artifact path
 
@@ -59,12 +60,21 @@ def state_digest(model: torch.nn.Module) -> str:
     return h.hexdigest()
 
 
+def code_digest(folder: Path = MODEL_CODE) -> str:
+    """sha256 over the source files of our model's package (the exported graph depends on them, not only on the
+    weights: a layout change keeps every weight and changes the graph)."""
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
 def cache_key(fields: dict) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:24]
 
 
 def key_fields(mode: str, label: str, digest: str, shape: tuple[int, ...], settings: str) -> dict:
-    """What a cached export depends on."""
+    """What a cached export depends on (for our exporter, also the model code's digest: see `code_digest`)."""
     return {"mode": mode, "model": label, "weights_digest": digest, "input_shape": list(shape),
             "runtime": f"{PACKAGES[mode]}=={version(PACKAGES[mode])}", "torch": torch.__version__,
             "exporter": settings}

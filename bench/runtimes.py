@@ -158,7 +158,7 @@ def deployed(subject, case, x: torch.Tensor) -> tuple[Callable[[torch.Tensor], t
     is removed from the cache, so the next run exports afresh."""
     mode = case.mode
     export = subject.extra.get("exporter") or exports.export_ours
-    settings = subject.extra.get("export_settings") or exports.OURS_SETTINGS[mode]
+    settings = subject.extra.get("export_settings") or f"{exports.OURS_SETTINGS[mode]} code {exports.code_digest()}"
     fields = exports.key_fields(mode, f"{case.model}@{case.attn}", exports.state_digest(subject.model),
                                 tuple(x.shape), settings)
     artifact, hit = exports.cached(mode, fields, subject.model, x, export)

@@ -176,3 +176,14 @@ def test_baselines_exported_by_ultralytics_match_pytorch(offline_env, tmp_path):
                 assert checked or "dense outputs elementwise" in row["detail"], row["detail"]
                 if checked:  # final detections: the box check saw nearly every row
                     assert int(checked[1]) >= 0.9 * int(checked[2]) > 0, row["detail"]
+
+
+def test_our_export_cache_key_changes_with_the_model_code(tmp_path):
+    """Same weights, different code (a layout change) is a different graph: the cache must not serve the old one."""
+    from bench import exports
+
+    (tmp_path / "area_attention.py").write_text("def to_areas(): return 1\n")
+    before = exports.code_digest(tmp_path)
+    (tmp_path / "area_attention.py").write_text("def to_areas(): return 2\n")
+    assert exports.code_digest(tmp_path) != before
+    assert exports.code_digest() == exports.code_digest(exports.MODEL_CODE)

@@ -48,26 +48,28 @@ def projection(c1: int, c2: int, kind: Proj, act: bool = False) -> nn.Module:
 
 
 def to_areas(x: torch.Tensor, parts: int, heads: int, area: int, interleaved: bool) -> tuple[torch.Tensor, ...]:
-    """(B, parts*heads*32, H, W) -> `parts` tensors of (B*area, heads, H*W/area, 32).
+    """(B, parts*heads*32, H, W) -> `parts` tensors of (B*area, heads, H*W/area, 32), each with a unit stride on
+    head_dim (what fused kernels need) but not copied: views of one token-major copy of x.
 
     interleaved: channels are ordered [head][part][32] (v1.0's `qkv`), else [part][head][32] (turbo's `qk`).
+    The one copy is a plain (B, C, N) -> (B, N, C) transpose, which every runtime does fast; a 6-D permute of the
+    whole projection (this module's earlier layout) cost ONNX Runtime a fifth of YOLOv12-N's CPU time in Transposes.
     """
-    b, _, h, w = x.shape
+    b, c, h, w = x.shape
     if (h * w) % area:
         raise ValueError(f"area attention needs H*W divisible by area={area}, got {h}x{w}")
     n = h * w // area
+    tokens = x.flatten(2).transpose(1, 2).contiguous().view(b * area, n, c)  # areas: runs of row-major tokens
     if interleaved:
-        x = x.view(b, heads, parts, HEAD_DIM, area, n).permute(2, 0, 4, 1, 5, 3)
-    else:
-        x = x.view(b, parts, heads, HEAD_DIM, area, n).permute(1, 0, 4, 2, 5, 3)
-    # contiguous even when area == 1 (where a view would do): fused kernels need a unit stride on head_dim
-    return x.contiguous().view(parts, b * area, heads, n, HEAD_DIM).unbind(0)
+        return tokens.view(b * area, n, heads, parts * HEAD_DIM).transpose(1, 2).split(HEAD_DIM, dim=-1)
+    return tokens.view(b * area, n, parts, heads, HEAD_DIM).permute(2, 0, 3, 1, 4).unbind(0)
 
 
 def from_areas(x: torch.Tensor, b: int, h: int, w: int) -> torch.Tensor:
-    """(B*area, heads, N/area, 32) -> (B, heads*32, H, W); the inverse of `to_areas` for one part."""
-    area, heads, n = x.shape[0] // b, x.shape[1], x.shape[2]
-    return x.view(b, area, heads, n, HEAD_DIM).permute(0, 2, 4, 1, 3).reshape(b, heads * HEAD_DIM, h, w)
+    """(B*area, heads, N/area, 32) -> (B, heads*32, H, W) contiguous; the inverse of `to_areas` for one part."""
+    heads = x.shape[1]
+    tokens = x.transpose(1, 2).reshape(b, h * w, heads * HEAD_DIM)
+    return tokens.transpose(1, 2).reshape(b, heads * HEAD_DIM, h, w).contiguous()
 
 
 class AAttn(nn.Module):
