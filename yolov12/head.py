@@ -22,7 +22,8 @@ class DFL(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 4*bins, A) -> (B, 4, A) distances in grid units."""
         b, _, a = x.shape
-        return self.conv(x.view(b, 4, self.bins, a).transpose(2, 1).softmax(1)).view(b, 4, a)
+        probs = x.view(b, 4, self.bins, a).transpose(2, 3).softmax(-1)  # over the last axis: (b, 4, a, bins)
+        return (probs @ self.conv.weight.view(self.bins, 1)).view(b, 4, a)
 
 
 def make_anchors(shapes: list[tuple[int, int]], strides: list[float], device, dtype) -> tuple[torch.Tensor, ...]:
