@@ -45,12 +45,13 @@ def training(device: Device, out: Path) -> Figure:
     if not rows:
         return Figure("", title, f"{device.slug}: no training run recorded (scripts/train_synth.py).")
     run = rows[-1]["run"]
-    rows = [r for r in rows if r["run"] == run]
+    numbered = [(i, r) for i, r in enumerate(rows, 1) if r["run"] == run]  # i: the row's number in the file
+    rows = [r for _, r in numbered]
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     values = []
     for trainer, color in (("ours", "C0"), ("ultralytics", "C3")):
-        pts = [(i, _num(r, "wall_s"), _num(r, "map50_95")) for i, r in enumerate(rows, 1)
+        pts = [(i, _num(r, "wall_s"), _num(r, "map50_95")) for i, r in numbered
                if (r.get("trainer") or "ours") == trainer]
         pts = [p for p in pts if p[1] is not None and p[2] is not None]
         if pts:

@@ -55,6 +55,7 @@ def _run(setup, mode: str, tmp_path, model: str = "yolov12-n") -> tuple[dict, li
                        cwd=str(ROOT), check=True)
     argv = ["--model", model, "--weights", str(weights), "--data", str(setup / "synth" / "data.yaml"),
             "--imgsz", "160", "--batch", "4", "--workers", "0", "--device", "cpu", "--mode", mode,
+            "--protocol", "square",  # a static export's protocol; eager is compared under the same one
             "--out", str(tmp_path / "r.csv"), "--save-json", str(tmp_path / f"{mode}.json")]
     assert accuracy.main(argv) == 0
     return read_records(tmp_path / "r.csv")[-1], json.loads((tmp_path / f"{mode}.json").read_text())

@@ -131,7 +131,10 @@ def test_ctrl_c_keeps_finished_rows(tmp_path):
     argv = [sys.executable, "-m", "bench.latency", "--models", "yolov12-n", "--batch", "1,2,3,4,5,6",
             "--imgsz", "64", "--warmup", "1", "--min-iters", "3", "--min-time", "0.5", "--threads", "1",
             "--out", str(out)]
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C's default disposition in the child, whatever this process inherited (an ignored SIGINT is inherited
+    # across exec, and Python then never raises KeyboardInterrupt)
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300
     while time.time() < deadline and len(read_records(out)) < 1 and proc.poll() is None:
         time.sleep(0.2)

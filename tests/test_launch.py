@@ -28,7 +28,8 @@ KEY = ("kind", "model", "overrides", "pair_a", "pair_b", "device", "precision", 
 def test_jobs_group_what_must_share_a_process():
     plan = presets.smoke(presets.cpu_plan(2, quick=True))
     jobs = launch.jobs_for(plan, SMOKE, "results")
-    assert [j.csv for j in jobs] == ["flops.csv"] * 2 + ["latency.csv"] * 2 + ["paired.csv"] * 2
+    assert [j.csv for j in jobs] == (["flops.csv"] * 2 + ["latency.csv"] * 2 + ["paired.csv"] * 2
+                                     + ["paired-runtime.csv"])
     assert all(len(j.items) == 1 and Path(j.out).is_absolute() for j in jobs)
     case = presets._case("yolov12-n", "cuda:0", 0, precision="fp16")
     batches = [dataclasses.replace(case, batch=b) for b in (1, 2, 4)] + [dataclasses.replace(case, imgsz=320)]
@@ -178,12 +179,12 @@ def test_a_killed_job_is_listed_and_a_rerun_gives_the_in_process_records(tmp_pat
         _stop(first)
         _stop(in_process)
     assert first.returncode == 1, err
-    assert "1 of 6 job(s) failed" in err and "no result: the job ended unfinished" in err and "_log.err" in err
+    assert "1 of 7 job(s) failed" in err and "no result: the job ended unfinished" in err and "_log.err" in err
     expected = _keys(tmp_path / "a")
     partial = _keys(tmp_path / "b")
     assert len(set(partial)) == len(partial) and set(partial) < set(expected)
 
     again = subprocess.run(launched, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
-    assert "all 6 job(s) finished" in again.stderr
+    assert "all 7 job(s) finished" in again.stderr
     assert _keys(tmp_path / "b") == expected  # the same records, none twice

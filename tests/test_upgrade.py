@@ -8,7 +8,7 @@ import csv
 from bench import upgrade
 from bench.records import COLUMNS, HEADER_LINE, RecordWriter, check_results_file
 
-OLD = ["kind", "model", "status", "latency_p50_ms", "detail"]
+OLD = ["kind", "model", "latency_p50_ms", "status", "detail"]  # an older schema: a subsequence of this one
 
 
 def _old_file(path, rows):
@@ -20,7 +20,7 @@ def _old_file(path, rows):
 
 def test_an_older_file_is_upgraded_and_can_be_appended_to(tmp_path, capsys):
     path = tmp_path / "latency.csv"
-    _old_file(path, [["latency", "yolo12-n", "ok", "83.93", "a, detail\nover two lines"]])
+    _old_file(path, [["latency", "yolo12-n", "83.93", "ok", "a, detail\nover two lines"]])
     assert upgrade.main([str(path)]) == 0
     assert path.read_text().splitlines()[0] == HEADER_LINE
     (row,) = list(csv.DictReader(path.open(newline="")))
@@ -35,8 +35,8 @@ def test_an_older_file_is_upgraded_and_can_be_appended_to(tmp_path, capsys):
 
 def test_a_file_with_problems_is_refused_and_untouched(tmp_path, capsys):
     good, bad = tmp_path / "a.csv", tmp_path / "b.csv"
-    _old_file(good, [["latency", "yolo12-n", "ok", "1.0", ""]])
-    _old_file(bad, [["latency", "yolo12-n", "ok", "not-a-number", ""]])
+    _old_file(good, [["latency", "yolo12-n", "1.0", "ok", ""]])
+    _old_file(bad, [["latency", "yolo12-n", "not-a-number", "ok", ""]])
     before = good.read_bytes(), bad.read_bytes()
     assert upgrade.main([str(good), str(bad)]) == 2
     assert "not upgraded" in capsys.readouterr().err
