@@ -13,6 +13,7 @@ from baselines.child import ROOT, child_env
 from bench import accuracy, exports
 from bench.inputs import letterboxed, photographs
 from bench.records import read_records
+from bench.runtimes import DEPLOYED
 from tests.lsuv import spread_convs
 from tests.test_accuracy import match_fraction
 from yolov12.data.synth import SynthConfig, generate
@@ -86,3 +87,28 @@ def test_baseline_runtime_map_equals_eager(setup, tmp_path, offline_env):
     comparable image by image on random weights: its scores saturate to ties on some images, so the NMS-free
     families' check is tests/test_runtimes.py's set comparison.)"""
     _same(_run(setup, "eager", tmp_path, "yolo11-n"), _run(setup, "openvino", tmp_path, "yolo11-n"), "openvino")
+
+
+@pytest.mark.slow
+def test_trained_model_map_in_each_runtime_equals_eager(tmp_path_factory, monkeypatch):
+    """A YOLO12-n trained on the synthetic set (Ultralytics' trainer, a few epochs: it detects something), read by our
+    safe loader as yolov12-n, scored on the mixed-aspect validation photographs: each runtime's artifact gives eager's
+    mAP50-95 within MAP_TOL under the same (square, batch 4) protocol."""
+    from tests.test_protocol import EPOCHS, IMGSZ, child, parity_set
+
+    root = tmp_path_factory.mktemp("acc_rt_trained")
+    monkeypatch.setattr(exports, "cache_root", lambda: root / "exports")
+    yaml = parity_set(root / "data")
+    weights = child(["train", str(yaml), str(root), str(EPOCHS), "160"], root)["weights"]
+    maps = {}
+    for mode in ("eager", *DEPLOYED):
+        out = root / mode
+        argv = ["--model", "yolov12-n", "--weights", weights, "--data", str(yaml), "--imgsz", str(IMGSZ),
+                "--batch", "4", "--protocol", "square", "--workers", "0", "--device", "cpu", "--mode", mode,
+                "--out", str(out / "r.csv")]
+        assert accuracy.main(argv) == 0
+        maps[mode] = float(read_records(out / "r.csv")[-1]["map50_95"])
+    print("mAP50-95 by runtime:", maps)
+    assert maps["eager"] > 0.01  # a trained model, not noise
+    for mode, value in maps.items():
+        assert value == pytest.approx(maps["eager"], abs=MAP_TOL), mode
