@@ -94,16 +94,21 @@ def load_ours(name: str, weights: str, attn: str, device: str, dtype: torch.dtyp
     return subject
 
 
+def _in_worker(job: dict, failure: str) -> object:
+    """One job in a fresh child worker (ultralytics is imported only there); its failure is a user error."""
+    try:
+        with Worker(WORKER) as worker:
+            return worker.call(job)
+    except WorkerError as err:
+        raise UserError(f"{failure}: {str(err).splitlines()[0]}") from None
+
+
 def baseline_detections(args: argparse.Namespace, proto: Protocol) -> dict:
     """A baseline's detections, computed in the child worker (importing ultralytics changes process-wide state)."""
     job = {"op": "detect", "name": args.model, "weights": args.weights, "data": args.data, "split": args.split,
            "protocol": proto.name, "imgsz": proto.imgsz, "batch": proto.batch, "device": args.device, "half": args.half,
            "workers": args.workers, "conf": args.conf, "iou": args.iou, "max_det": args.max_det, "mode": args.mode}
-    try:
-        with Worker(WORKER) as worker:
-            return worker.call(job)
-    except WorkerError as err:
-        raise UserError(f"baseline {args.model} could not be evaluated: {str(err).splitlines()[0]}") from None
+    return _in_worker(job, f"baseline {args.model} could not be evaluated")
 
 
 # ---- records --------------------------------------------------------------------------------------------------
@@ -131,11 +136,7 @@ def ultralytics_metric(args: argparse.Namespace, dets: list) -> dict:
         path = Path(tmp) / "detections.json"
         path.write_text(json.dumps(dets))
         job = {"op": "ultralytics_metric", "data": args.data, "split": args.split, "detections": str(path)}
-        try:
-            with Worker(WORKER) as worker:
-                return worker.call(job)
-        except WorkerError as err:
-            raise UserError(f"Ultralytics' metric could not be computed: {str(err).splitlines()[0]}") from None
+        return _in_worker(job, "Ultralytics' metric could not be computed")
 
 
 def validator_max_det(max_det: int, data: DetectionSet) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bench.config import parse, show
@@ -189,14 +189,20 @@ def percent(value: float | None) -> float | None:
 
 
 
+def _paired_like(device: Device, q: Latency) -> Iterator[Record]:
+    """The device's ok paired records, latest first, taken in q's precision, mode, batch, size and region (older
+    files without a column match any value of it)."""
+    for rec in sorted(device.records, key=lambda r: _neg_time(r.get("timestamp_utc"))):
+        if rec.get("kind") != "paired" or rec.get("status") != "ok" or rec.get("precision") != q.precision:
+            continue
+        if rec.get("mode") in ("", q.mode) and rec.num("batch") in (None, q.batch) \
+                and rec.num("imgsz") in (None, q.imgsz) and rec.get("timed_region") in ("", q.timed):
+            yield rec
+
+
 def find_paired(device: Device, a: Latency, b: Latency) -> tuple[Record, bool] | None:
     """A paired record comparing a with b (or b with a: then the bool is True and the ratio must be inverted)."""
-    for rec in sorted(device.records, key=lambda r: _neg_time(r.get("timestamp_utc"))):
-        if rec.get("kind") != "paired" or rec.get("status") != "ok" or rec.get("precision") != a.precision:
-            continue
-        if rec.get("mode") not in ("", a.mode) or rec.num("batch") not in (None, a.batch) \
-                or rec.num("imgsz") not in (None, a.imgsz) or rec.get("timed_region") not in ("", a.timed):
-            continue
+    for rec in _paired_like(device, a):
         seen = (rec.get("attn_observed").split("|") + ["", ""])[:2]  # bench.paired writes 'a-kernels|b-kernels'
         la, lb = parse_pair_label(rec.get("pair_a")), parse_pair_label(rec.get("pair_b"))
         if _label_matches(la, a, seen[0]) and _label_matches(lb, b, seen[1]):
@@ -233,12 +239,7 @@ def _label_matches(lab: tuple[str, tuple | None, str], q: Latency, observed: str
 
 def find_paired_side(device: Device, q: Latency) -> tuple[Record, str] | None:
     """The latest ok paired record one of whose sides ('a' or 'b') measured q (same precision, mode, region, size)."""
-    for rec in sorted(device.records, key=lambda r: _neg_time(r.get("timestamp_utc"))):
-        if rec.get("kind") != "paired" or rec.get("status") != "ok" or rec.get("precision") != q.precision:
-            continue
-        if rec.get("mode") not in ("", q.mode) or rec.num("batch") not in (None, q.batch) \
-                or rec.num("imgsz") not in (None, q.imgsz) or rec.get("timed_region") not in ("", q.timed):
-            continue
+    for rec in _paired_like(device, q):
         seen = (rec.get("attn_observed").split("|") + ["", ""])[:2]
         detail_b = re.search(r"b_attn_observed=([^;]*)", rec.get("detail"))
         if detail_b and not seen[1]:
