@@ -426,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
                != SCALES and args.preset != "cpu-full")) if on]
     if ignored:
         raise UserError(f"{', '.join(ignored)} does not apply to the {args.preset} preset; accepted: --device with "
-                        "gpu, --threads with cpu and cpu-full, --quick with cpu, --scales with cpu-full")
+                        "gpu, --threads with the cpu presets, --quick with cpu, --scales with cpu-full")
     if not scales(args) or any(s not in SCALES for s in scales(args)):
         raise UserError(f"--scales {args.scales!r}: accepted: a comma list of {', '.join(SCALES)}")
     options = launch_options(args)

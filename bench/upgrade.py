@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = [Path(f) for f in args.files]
     for path in paths:
         if not path.is_file():
-            raise UserError(f"{path}: no such file; accepted: records CSVs")
+            raise UserError(f"{path}: not a file; accepted: records CSV files")
     texts = {path: upgraded_text(path) for path in paths}  # every file checked before any is replaced
     for path, text in texts.items():
         if text is None:
