@@ -26,7 +26,17 @@ from bench import accel
 from bench.case import KEY_FIELDS, Case
 from bench.config import ATTN_CHOICES, Config, resolve
 from bench.measure import is_oom, measure
-from bench.options import MODES, Common, add_common, check_attn, check_common, check_configs, check_mode, split
+from bench.options import (
+    MODES,
+    Common,
+    add_common,
+    channels_last,
+    check_attn,
+    check_common,
+    check_configs,
+    check_mode,
+    split,
+)
 from bench.precision import fp32_mode, tf32_label
 from bench.records import RecordWriter, done_keys
 from bench.runtimes import DEPLOYED
@@ -73,9 +83,10 @@ def matrix(configs: list[Config], common: Common, attns: list[str], modes: list[
     for config, precision, mode, size, timed in itertools.product(configs, common.precisions, modes, common.sizes,
                                                                   common.timed):
         backends = ([config.attn] if config.attn != "auto" else attns) if config.ours else ["-"]
+        layout = channels_last(args.layout, config, mode, common.device)
         for attn, batch in itertools.product(backends, common.batches):
             out.append(Case(model=config.label, device=common.device, precision=precision, attn=attn, mode=mode,
-                            batch=batch, imgsz=size, timed=timed, channels_last=args.channels_last,
+                            batch=batch, imgsz=size, timed=timed, channels_last=layout,
                             fused=args.fuse, threads=common.threads, conf=args.conf, iou=args.iou,
                             max_det=args.max_det, weights=args.weights, **common.timing))
     return out

@@ -9,6 +9,8 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 from bench import runtimes, timing
 from bench.config import ATTN_CHOICES, Config
 from bench.precision import DTYPES, PRECISIONS, check
@@ -26,11 +28,22 @@ from yolov12.cli import (
     check_range,
     parse_device,
 )
+from yolov12.model import inference_layout
 from yolov12.scales import check_input, lookup, with_overrides
 
+LAYOUTS = ("native", "nchw", "channels-last")
 MODES = ("eager", "compile", "cudagraph", "onnxruntime", "openvino")
 TIMED = ("forward", "forward+post", "pipeline")
 MAX_BATCH = 1024
+
+
+def channels_last(layout: str, config: Config, mode: str, device: str) -> bool:
+    """Does `config` run in channels_last under `--layout layout` in `mode` on `device`?"""
+    if mode in runtimes.DEPLOYED:
+        return False
+    if layout == "native":
+        return config.ours and inference_layout(device) == torch.channels_last
+    return layout == "channels-last"
 
 
 def split(text: str) -> list[str]:
@@ -52,7 +65,10 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", default="1", help=f"comma list of batch sizes 1..{MAX_BATCH} (default 1)")
     p.add_argument("--imgsz", default="640", help="comma list of square input sizes, multiples of 32 (default 640)")
     p.add_argument("--timed", default="forward", help=f"comma list of timed regions: {', '.join(TIMED)}")
-    p.add_argument("--channels-last", action="store_true", help="run model and input in channels_last layout")
+    p.add_argument("--layout", default="native", choices=LAYOUTS, help="memory layout in the eager and compile "
+                   "modes: native (each implementation's own: ours channels_last on the CPU and NCHW on CUDA, "
+                   "Ultralytics' NCHW as its predictor runs), nchw or channels-last (every model); an exported "
+                   "runtime picks its own (recorded channels_last=false). Default native")
     add_threads_flag(p)
     p.add_argument("--fuse", action=argparse.BooleanOptionalAction, default=True, help="fold BN into convs")
     p.add_argument("--warmup", type=int, default=None, help="warm-up iterations (default 5 cpu / 25 cuda)")

@@ -27,7 +27,16 @@ from baselines.child import Worker, WorkerError
 from bench import stats
 from bench.case import Case
 from bench.config import parse
-from bench.options import MODES, Common, add_common, check_attn, check_common, check_configs, check_mode
+from bench.options import (
+    MODES,
+    Common,
+    add_common,
+    channels_last,
+    check_attn,
+    check_common,
+    check_configs,
+    check_mode,
+)
 from bench.precision import tf32_label
 from bench.records import RecordWriter, done_keys
 from bench.runtimes import DEPLOYED
@@ -35,7 +44,7 @@ from bench.system import collect, write_system_json
 from yolov12.cli import ArgumentParser, UserError, check_range, cli
 
 KEY_FIELDS = ("kind", "pair_a", "pair_b", "device", "precision", "imgsz", "batch", "timed_region", "threads",
-              "fused", "channels_last", "mode")
+              "fused", "channels_last", "b_channels_last", "mode")
 WORKER = "bench.worker"
 
 
@@ -80,7 +89,8 @@ def record_fields(pair: Pair, device_name: str) -> dict:
             "b_model": b.model, "b_overrides": b.overrides_text, "b_impl": b.impl, "b_attn_asked": b.attn,
             "weights": "random", "device": case.device, "device_name": device_name, "precision": case.precision,
             "tf32": tf32_label(case.precision, case.device), "mode": case.mode,
-            "channels_last": case.channels_last, "fused": case.fused, "imgsz": case.imgsz, "batch": case.batch,
+            "channels_last": case.channels_last, "b_channels_last": pair.b.channels_last, "fused": case.fused,
+            "imgsz": case.imgsz, "batch": case.batch,
             "timed_region": case.timed, "threads": case.threads, "iterations": pair.iters,
             "warmup_iters": pair.warmup,
             "design": design(pair)}
@@ -207,9 +217,10 @@ def plan(args: argparse.Namespace) -> tuple[Pair, Common]:
             check_attn([config.attn], common.device, common.precisions)
     cuda = common.device.startswith("cuda")
     base = dict(device=common.device, precision=common.precisions[0], batch=common.batches[0],
-                imgsz=common.sizes[0], timed=common.timed[0], channels_last=args.channels_last, fused=args.fuse,
-                threads=common.threads, conf=args.conf, iou=args.iou, max_det=args.max_det, mode=args.mode)
-    a, b = (Case(model=c.label, attn=c.attn, **base) for c in configs)
+                imgsz=common.sizes[0], timed=common.timed[0], fused=args.fuse, threads=common.threads,
+                conf=args.conf, iou=args.iou, max_det=args.max_det, mode=args.mode)
+    a, b = (Case(model=c.label, attn=c.attn, channels_last=channels_last(args.layout, c, args.mode, common.device),
+                 **base) for c in configs)
     return Pair(a, b, args.rounds, args.round_iters or (50 if cuda else 5), 3 if cuda else 1,
                 processes=args.processes), common
 

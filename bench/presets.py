@@ -25,7 +25,7 @@ import torch
 from bench import flops, latency, launch, paired
 from bench.case import Case
 from bench.config import ATTN_CHOICES, Config, parse, resolve
-from bench.options import runnable_attention
+from bench.options import channels_last, runnable_attention
 from bench.paired import Pair
 from bench.system import cpu_name, device_slug, gpu_name
 from yolov12.cli import ArgumentParser, UserError, apply_threads, check_range, cli, parse_device
@@ -59,8 +59,10 @@ class Step:
 # ---- the plans ----------------------------------------------------------------------------------------------------
 
 def _case(text: str, device: str, threads: int, **kw) -> Case:
+    """The case for `text` in each implementation's native layout (bench.options.channels_last)."""
     config = parse(text)
-    return Case(model=config.label, attn=config.attn, device=device, threads=threads, **kw)
+    layout = channels_last("native", config, kw.get("mode", "eager"), device)
+    return Case(model=config.label, attn=config.attn, device=device, threads=threads, channels_last=layout, **kw)
 
 
 def _pairs(items: list[tuple[str, str, float | None]], device: str, threads: int, *, rounds: int, processes: int,

@@ -57,6 +57,7 @@ ACCURACY = [
 ]
 PAIRED = [
     "pair_a", "pair_b", "b_model", "b_overrides", "b_attn_asked", "b_impl",  # b_*: the second side's configuration
+    "b_channels_last",  # its layout (`channels_last` is the first side's; empty in files from before --layout)
     "design", "rounds", "rounds_remeasured", "ratio_p50", "ratio_ci_low", "ratio_ci_high", "ratio_min", "ratio_max",
     "ratio_iqr",
 ]

@@ -117,8 +117,7 @@ def _latency_rank(rec: Record, attn: str) -> tuple:
     attn_rank = pref.index(asked) if asked in pref else len(pref)
     if not asked:
         attn_rank = 0
-    return (rec.get("status") != "ok", _is_true(rec.get("tf32")), _is_true(rec.get("channels_last")), attn_rank,
-            _neg_time(rec.get("timestamp_utc")))
+    return rec.get("status") != "ok", _is_true(rec.get("tf32")), attn_rank, _neg_time(rec.get("timestamp_utc"))
 
 
 def _neg_time(ts: str) -> tuple:

@@ -65,6 +65,29 @@ def test_fuse_keeps_outputs(name):
     assert torch.allclose(before, fused, rtol=1e-4, atol=1e-4 * before.abs().max().item())
 
 
+@pytest.mark.parametrize("name", ["yolov12-n", "yolov12-turbo-s"])
+def test_channels_last_inference_keeps_outputs_and_layout(name):
+    """The CPU inference layout (yolov12.model.inference_layout): the same detections as NCHW, every attention
+    block hands back channels_last maps (no silent copy back to NCHW), and NCHW stays NCHW."""
+    model = yolov12.create_model(name).eval()
+    perturb_bn(model)
+    model.fuse()
+    x = torch.rand(1, 3, 96, 128)
+    seen = []
+    hooks = [m.register_forward_hook(lambda mod, inp, out: seen.append(out)) for m in model.attention_modules()]
+    with torch.no_grad():
+        nchw = model(x)
+        assert seen and all(o.is_contiguous() for o in seen)
+        seen.clear()
+        assert yolov12.model.inference_layout("cpu") == torch.channels_last
+        cl = model.to(memory_format=yolov12.model.inference_layout("cpu"))(x)
+    for hook in hooks:
+        hook.remove()
+    assert seen and all(o.is_contiguous(memory_format=torch.channels_last) and not o.is_contiguous() for o in seen)
+    assert torch.allclose(nchw, cl, rtol=1e-4, atol=1e-4 * nchw.abs().max().item())
+    assert yolov12.model.inference_layout("cuda:0") == torch.contiguous_format
+
+
 def cpu_backends() -> list[str]:
     names = []
     for name in BACKENDS:

@@ -45,6 +45,21 @@ def test_paired_area_on_off_and_resume(tmp_path, offline_env):
     assert main(argv) == 0 and len(read_records(out)) == 1
 
 
+@pytest.mark.parametrize("layout, mode, expected", [
+    ("native", "eager", (True, False)),  # ours channels_last on the CPU, Ultralytics' NCHW as its predictor runs
+    ("nchw", "eager", (False, False)),
+    ("channels-last", "compile", (True, True)),
+    ("native", "onnxruntime", (False, False)),  # an exported runtime picks its own layout
+])
+def test_layout_of_each_side(tmp_path, layout, mode, expected):
+    args = paired.parse_args(["yolov12-n", "yolo12-n", "--layout", layout, "--mode", mode, "--out",
+                              str(tmp_path / "p.csv")])
+    pair, _ = paired.plan(args)
+    assert (pair.a.channels_last, pair.b.channels_last) == expected
+    fields = paired.record_fields(pair, "cpu")
+    assert (fields["channels_last"], fields["b_channels_last"]) == expected
+
+
 @pytest.mark.parametrize("argv, message", [
     (["yolo12-n@sdpa", "yolov12-n"], "apply to our models only"),
     (["yolov12-n"], "the following arguments are required"),
@@ -52,6 +67,7 @@ def test_paired_area_on_off_and_resume(tmp_path, offline_env):
     (["yolov12-n", "yolo12-n", "--rounds", "1"], "--rounds 1"),
     (["yolov12-n", "yolo12-n", "--mode", "cudagraph"], "cudagraph"),
     (["yolov12-n:area=abc", "yolo12-n"], "area"),
+    (["yolov12-n", "yolo12-n", "--layout", "nhwc"], "--layout"),
 ])
 def test_paired_user_errors(tmp_path, capsys, argv, message):
     out = tmp_path / "p.csv"

@@ -65,11 +65,19 @@ def to_areas(x: torch.Tensor, parts: int, heads: int, area: int, interleaved: bo
     return tokens.view(b * area, n, parts, heads, HEAD_DIM).permute(2, 0, 3, 1, 4).unbind(0)
 
 
-def from_areas(x: torch.Tensor, b: int, h: int, w: int) -> torch.Tensor:
-    """(B*area, heads, N/area, 32) -> (B, heads*32, H, W) contiguous; the inverse of `to_areas` for one part."""
+def from_areas(x: torch.Tensor, b: int, h: int, w: int, layout: torch.memory_format) -> torch.Tensor:
+    """(B*area, heads, N/area, 32) -> (B, heads*32, H, W) contiguous in `layout`; the inverse of `to_areas` for one
+    part. Token-major is channels_last already: that layout costs no copy here (exports see no difference)."""
     heads = x.shape[1]
     tokens = x.transpose(1, 2).reshape(b, h * w, heads * HEAD_DIM)
-    return tokens.transpose(1, 2).reshape(b, heads * HEAD_DIM, h, w).contiguous()
+    return tokens.transpose(1, 2).reshape(b, heads * HEAD_DIM, h, w).contiguous(memory_format=layout)
+
+
+def layout_of(x: torch.Tensor) -> torch.memory_format:
+    """channels_last when `x` is laid out so (eager CPU inference, `yolov12.model.inference_layout`), else NCHW."""
+    nchw = x.is_contiguous()
+    return torch.channels_last if not nchw and x.is_contiguous(memory_format=torch.channels_last) else \
+        torch.contiguous_format
 
 
 class AAttn(nn.Module):
@@ -93,16 +101,17 @@ class AAttn(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, _, h, w = x.shape
+        layout = layout_of(x)
         if self.split_qkv:
             q, k = to_areas(self.qk(x), 2, self.heads, self.area, interleaved=False)
             v_map = self.v(x)
             (v,) = to_areas(v_map, 1, self.heads, self.area, interleaved=False)
         else:
             q, k, v = to_areas(self.qkv(x), 3, self.heads, self.area, interleaved=True)
-            v_map = from_areas(v, b, h, w)
+            v_map = from_areas(v, b, h, w, layout)
         if self.record is not None:
             self.record.append(self.backend.kernel(q, k, v))
-        out = from_areas(self.backend(q, k, v), b, h, w)
+        out = from_areas(self.backend(q, k, v), b, h, w, layout)
         return self.proj(out + self.pe(v_map))
 
 

@@ -130,6 +130,15 @@ class YOLOv12(nn.Module):
         return list(dict.fromkeys(seen))
 
 
+def inference_layout(device: str | torch.device) -> torch.memory_format:
+    """The memory layout our model runs inference in on `device`: channels_last on the CPU, where oneDNN's
+    convolutions take NHWC maps as they are instead of reordering every input and output (YOLOv12-N and -S forwards
+    about a fifth faster here, outputs equal to 3e-5), the default NCHW elsewhere (not measured on a GPU). Weights
+    in this layout are enough: a conv with channels_last weights returns channels_last maps, and every layer after
+    it keeps them (area attention hands maps back in the layout it was given)."""
+    return torch.channels_last if torch.device(device).type == "cpu" else torch.contiguous_format
+
+
 def list_models() -> list[str]:
     """Every buildable name: yolov12-{n,s,m,l,x} (the paper's v1.0) and yolov12-turbo-{n,s,m,l,x}."""
     return [model_name(row) for row in SCALES.values()]

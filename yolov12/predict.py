@@ -28,7 +28,7 @@ from yolov12.cli import ArgumentParser, UserError, add_nms_flags, check_imgsz, c
 from yolov12.data.detset import DatasetError
 from yolov12.data.images import IMAGE_SUFFIXES, check_image_file, read_image
 from yolov12.files import check_out_dir, show
-from yolov12.model import YOLOv12, create_model, list_models
+from yolov12.model import YOLOv12, create_model, inference_layout, list_models
 from yolov12.postprocess import NmsConfig, nms
 from yolov12.preprocess import letterbox, letterbox_rect, to_tensor, unletterbox
 from yolov12.safe_pickle import UnsafeCheckpointError
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace, images: list[Path] | None = None) -> dict:
         images = check_request(args)
     device = torch.device(args.device)
     model, weights = load(args.model, args.weights, args.attn)
-    model.to(device)
+    model.fuse().to(device, memory_format=inference_layout(device))
     if weights == "random":
         log.warning("no --weights given: %s has RANDOM weights, detections are meaningless", model.name)
     cfg = NmsConfig(conf=args.conf, iou=args.iou, max_det=args.max_det)
