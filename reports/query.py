@@ -15,11 +15,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import torch
+
 from bench.config import parse, show
 from reports import paper
 from reports.results import Device, Record
 from yolov12.cli import UserError
-from yolov12.model import list_models
+from yolov12.model import inference_layout, list_models
 
 FLASH = frozenset({"sdpa-flash", "flash-attn", "flash"})
 ATTN_PREFERENCE = ("auto", "sdpa", "flash-attn", "sdpa-flash", "sdpa-efficient", "sdpa-cudnn", "sdpa-math",
@@ -188,11 +190,24 @@ def percent(value: float | None) -> float | None:
 
 
 
+def native_layout(rec: Record) -> bool:
+    """Did each side of a paired record run in its implementation's own layout (`bench --layout native`: ours
+    channels_last on the CPU in eager and compile, Ultralytics' NCHW)? What users deploy is what the report judges;
+    a like-for-like run with both sides in one layout is context, not the verdict. Files from before the layout
+    column (no `b_channels_last`) pass."""
+    if rec.get("b_channels_last") == "" or rec.get("mode") not in ("", "eager", "compile"):
+        return True
+    cpu = rec.get("device") == "cpu" and inference_layout("cpu") == torch.channels_last
+    return all(_is_true(rec.get(col)) == (cpu and rec.get(impl) == "ours")
+               for col, impl in (("channels_last", "impl"), ("b_channels_last", "b_impl")))
+
+
 def _paired_like(device: Device, q: Latency) -> Iterator[Record]:
-    """The device's ok paired records, latest first, taken in q's precision, mode, batch, size and region (older
-    files without a column match any value of it)."""
+    """The device's ok paired records in each side's native layout, latest first, taken in q's precision, mode,
+    batch, size and region (older files without a column match any value of it)."""
     for rec in sorted(device.records, key=lambda r: _neg_time(r.get("timestamp_utc"))):
-        if rec.get("kind") != "paired" or rec.get("status") != "ok" or rec.get("precision") != q.precision:
+        if rec.get("kind") != "paired" or rec.get("status") != "ok" or rec.get("precision") != q.precision \
+                or not native_layout(rec):
             continue
         if rec.get("mode") in ("", q.mode) and rec.num("batch") in (None, q.batch) \
                 and rec.num("imgsz") in (None, q.imgsz) and rec.get("timed_region") in ("", q.timed):

@@ -204,6 +204,24 @@ def test_a_runtime_target_is_judged_on_the_pair_in_that_runtime_only():
     assert v.verdict == INCONCLUSIVE and v.ci_high == pytest.approx(0.86) and v.bound == "m <= 0.850"
 
 
+def test_a_target_is_judged_in_each_sides_native_layout_only():
+    """Ours runs channels_last on the CPU, Ultralytics NCHW: a later like-for-like run with both sides in
+    channels_last (or both NCHW) is not the deployed comparison and never decides the target."""
+    target = claim("target-n-eager")
+    pair = dict(model="yolov12-n", impl="ours", b_impl="ultralytics-8.4.190", device="cpu", pair_a="yolov12-n",
+                pair_b="yolo12-n", ratio_p50="0.70", ratio_ci_low="0.66", ratio_ci_high="0.73")
+    native = _rec(1, **pair, channels_last="True", b_channels_last="False", timestamp_utc="2026-01")
+    both_cl = _rec(2, **{**pair, "ratio_p50": "0.95", "ratio_ci_high": "0.97"}, channels_last="True",
+                   b_channels_last="True", timestamp_utc="2026-02")
+    dev = Device("cpu-x", [native, both_cl])
+    v = claims.judge(target, dev, [dev])
+    assert v.verdict == HOLDS and v.measured == pytest.approx(0.70)
+    only_nchw = Device("cpu-x", [_rec(3, **pair, channels_last="False", b_channels_last="False")])
+    assert claims.judge(target, only_nchw, [only_nchw]).verdict == NOT_MEASURED
+    older = Device("cpu-x", [_rec(4, **pair, channels_last="False")])  # a file from before the layout column
+    assert claims.judge(target, older, [older]).verdict == HOLDS
+
+
 def test_ledger_command_prints_the_targets_and_refuses_a_bad_pattern(capsys):
     from reports.__main__ import main
 
