@@ -20,11 +20,15 @@ class DFL(nn.Module):
         self.conv.weight.data[:] = torch.arange(bins, dtype=torch.float).view(1, bins, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 4*bins, A) -> (B, 4, A) distances in grid units."""
+        """(B, 4*bins, A) -> (B, 4, A) distances in grid units: sum_i i e^(x_i - m) / sum_i e^(x_i - m) with m the
+        largest logit, computed along the anchors (contiguous) with no transpose: the softmax's numerator and
+        denominator are one (2, bins) @ (bins, A) product per side."""
         b, _, a = x.shape
-        probs = x.view(b, 4, self.bins, a).transpose(2, 3).softmax(-1)  # over the last axis: (b, 4, a, bins)
-        return (probs @ self.conv.weight.view(self.bins, 1)).view(b, 4, a)
-
+        x = x.view(b, 4, self.bins, a)
+        e = (x - x.amax(2, keepdim=True)).exp()
+        weights = torch.stack((self.conv.weight.view(self.bins), torch.ones_like(self.conv.weight.view(self.bins))))
+        num, den = (weights @ e).unbind(2)  # (b, 4, 2, a)
+        return num / den
 
 def make_anchors(shapes: list[tuple[int, int]], strides: list[float], device, dtype) -> tuple[torch.Tensor, ...]:
     """Cell-centre anchor points (A, 2) in grid units and their strides (A, 1), level by level, row-major."""
@@ -70,16 +74,18 @@ class Detect(nn.Module):
             cls[-1].bias.data[: self.nc] = math.log(5 / self.nc / (640 / s) ** 2)
 
     def forward(self, xs: list[torch.Tensor]) -> torch.Tensor | list[torch.Tensor]:
-        maps = [torch.cat((box(x), cls(x)), 1) for x, box, cls in zip(xs, self.cv2, self.cv3)]
+        boxes = [box(x) for x, box in zip(xs, self.cv2)]
+        scores = [cls(x) for x, cls in zip(xs, self.cv3)]
         if self.training:
-            return maps
-        return self.decode(maps)
+            return [torch.cat(pair, 1) for pair in zip(boxes, scores)]
+        return self.decode(boxes, scores)
 
-    def decode(self, maps: list[torch.Tensor]) -> torch.Tensor:
-        b = maps[0].shape[0]
-        flat = torch.cat([m.view(b, 4 * self.bins + self.nc, -1) for m in maps], 2)
-        box, cls = flat.split((4 * self.bins, self.nc), 1)
-        anchors, strides = self._anchors_for(maps)
+    def decode(self, boxes: list[torch.Tensor], scores: list[torch.Tensor]) -> torch.Tensor:
+        """Per-level box logits (B, 4*bins, h, w) and class logits (B, nc, h, w) -> (B, 4 + nc, A). The two
+        branches are flattened apart (not joined per level and split again: two copies fewer)."""
+        anchors, strides = self._anchors_for(boxes)
+        box = torch.cat([m.flatten(2) for m in boxes], 2)
+        cls = torch.cat([m.flatten(2) for m in scores], 2)
         lt, rb = self.dfl(box).chunk(2, 1)
         x1y1, x2y2 = anchors - lt, anchors + rb
         xywh = torch.cat(((x1y1 + x2y2) / 2, x2y2 - x1y1), 1) * strides
