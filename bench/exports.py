@@ -5,7 +5,8 @@ Our export is the same kind of export as Ultralytics' exporter makes for the bas
 `engine/exporter.py`), so ours against theirs in one runtime compares models, not exporters:
   ONNX: the TorchScript-based `torch.onnx.export` (dynamo=False, constant folding on, torch's default), opset 18 (what
   Ultralytics picks for torch >= 2.4), static input shape, input `images`, output `output0`, then `onnxslim.slim`,
-  IR version capped at 10.
+  IR version capped at 10. Our model's area attention is exported channel-major (`YOLOv12.channel_major_attention`:
+  explicit matmuls on q, k, v in the projection's own NCHW layout, no element-wise transposes).
   OpenVINO: `torch.jit.trace` (strict=False, check_trace=False), `openvino.convert_model` with the static input shape
   and the example input, saved in fp32 (`compress_to_fp16=False`).
 The baselines' files are made by Ultralytics' own Exporter in the child worker (bench.worker); this module only keys
@@ -33,13 +34,15 @@ import torch
 
 from baselines.child import ROOT
 from yolov12.files import write_atomic
+from yolov12.model import YOLOv12
 
 log = logging.getLogger(__name__)
 OPSET = 18  # Ultralytics 8.4's best_onnx_opset for torch >= 2.4 (opset >= 19 lacks some ONNX Runtime CUDA kernels)
 MAX_IR = 10  # Ultralytics caps the IR version for older ONNX Runtime builds; we do the same
 FILES = {"onnxruntime": "model.onnx", "openvino": "model.xml"}
 PACKAGES = {"onnxruntime": "onnxruntime", "openvino": "openvino"}  # mode -> the package that runs it
-OURS_SETTINGS = {"onnxruntime": f"torch.onnx(torchscript,dynamo=False) opset{OPSET} onnxslim static",
+OURS_SETTINGS = {"onnxruntime": f"torch.onnx(torchscript,dynamo=False) opset{OPSET} onnxslim static "
+                                "channel-major-attention",
                  "openvino": "torch.jit.trace+openvino.convert_model fp32 static"}
 MODEL_CODE = ROOT / "yolov12"  # the code our exporter traces: a change there is a new graph for the same weights
 
@@ -118,6 +121,8 @@ def export_ours(mode: str, model: torch.nn.Module, x: torch.Tensor, folder: Path
     model = copy.deepcopy(model).float().cpu().eval()
     x = x.float().cpu()
     if mode == "onnxruntime":
+        if isinstance(model, YOLOv12):
+            model.channel_major_attention()
         return _onnx(model, x, folder / FILES[mode])
     if mode == "openvino":
         return _openvino(model, x, folder / FILES[mode])

@@ -80,6 +80,36 @@ def layout_of(x: torch.Tensor) -> torch.memory_format:
         torch.contiguous_format
 
 
+def to_areas_cm(x: torch.Tensor, parts: int, heads: int, area: int, interleaved: bool) -> tuple[torch.Tensor, ...]:
+    """NCHW (B, parts*heads*32, H, W) -> `parts` tensors of (B*area, heads, 32, H*W/area): channel-major, the
+    layout x already has, so no element-wise copy (with area > 1 one copy of whole token runs)."""
+    b, c, h, w = x.shape
+    n = h * w // area
+    if interleaved:
+        y = x.reshape(b, heads, parts * HEAD_DIM, area, n)
+        if area > 1:
+            y = y.permute(0, 3, 1, 2, 4)
+        return y.reshape(b * area, heads, parts * HEAD_DIM, n).split(HEAD_DIM, dim=2)
+    y = x.reshape(b, parts, heads, HEAD_DIM, area, n).permute(1, 0, 4, 2, 3, 5)
+    return y.reshape(parts, b * area, heads, HEAD_DIM, n).unbind(0)
+
+
+def from_areas_cm(x: torch.Tensor, b: int, h: int, w: int) -> torch.Tensor:
+    """(B*area, heads, 32, N/area) -> (B, heads*32, H, W); the inverse of `to_areas_cm` for one part."""
+    area, heads = x.shape[0] // b, x.shape[1]
+    y = x.reshape(b, area, heads * HEAD_DIM, x.shape[-1])
+    if area > 1:
+        y = y.transpose(1, 2)
+    return y.reshape(b, heads * HEAD_DIM, h, w)
+
+
+def attend_cm(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """softmax(q^T k / sqrt(32)) applied to channel-major v: (..., 32, n) in, (..., 32, n) out (the arithmetic
+    of the reference backend, transposed)."""
+    attn = ((q * HEAD_DIM ** -0.5).transpose(-2, -1) @ k).softmax(dim=-1)
+    return v @ attn.transpose(-2, -1)
+
+
 class AAttn(nn.Module):
     """Area attention. v1.0 (`split_qkv=False`): one interleaved `qkv` projection; turbo: `qk` and `v`."""
 
@@ -98,10 +128,13 @@ class AAttn(nn.Module):
         self.pe = Conv(dim, dim, pe_kernel, g=dim, act=False)
         self.backend = get_backend(backend)
         self.record: list[str] | None = None  # set by the model to learn which kernel ran
+        self.channel_major = False  # NCHW maps: explicit matmuls on channel-major q, k, v instead of the backend
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, _, h, w = x.shape
         layout = layout_of(x)
+        if self.channel_major and layout == torch.contiguous_format:
+            return self._channel_major_forward(x)
         if self.split_qkv:
             q, k = to_areas(self.qk(x), 2, self.heads, self.area, interleaved=False)
             v_map = self.v(x)
@@ -112,6 +145,20 @@ class AAttn(nn.Module):
         if self.record is not None:
             self.record.append(self.backend.kernel(q, k, v))
         out = from_areas(self.backend(q, k, v), b, h, w, layout)
+        return self.proj(out + self.pe(v_map))
+
+
+    def _channel_major_forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The same arithmetic on NCHW maps without making them token-major (see `YOLOv12.channel_major_attention`)."""
+        b, _, h, w = x.shape
+        if self.split_qkv:
+            q, k = to_areas_cm(self.qk(x), 2, self.heads, self.area, interleaved=False)
+            v_map = self.v(x)
+            (v,) = to_areas_cm(v_map, 1, self.heads, self.area, interleaved=False)
+        else:
+            q, k, v = to_areas_cm(self.qkv(x), 3, self.heads, self.area, interleaved=True)
+            v_map = from_areas_cm(v, b, h, w)
+        out = from_areas_cm(attend_cm(q, k, v), b, h, w)
         return self.proj(out + self.pe(v_map))
 
 
