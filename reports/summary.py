@@ -68,7 +68,8 @@ def published_table() -> dict:
 
 
 def best_runtime(device: Device, model: str, regions: Sequence[str]) -> Cell:
-    """The mode with the lowest p50 among ok latency records of the model's default graph in these regions."""
+    """The mode with the lowest p50 among the model's default graph's ok latency records in these regions, each mode
+    (and region) by its latest record: one run's figure, never the best of several runs or code versions."""
     prec = device.default_precision()
     cands = [r for r in device.records if r.get("kind") == "latency" and r.get("model") == model
              and r.get("status") == "ok" and r.get("timed_region") in regions and r.get("precision") == prec
@@ -76,7 +77,8 @@ def best_runtime(device: Device, model: str, regions: Sequence[str]) -> Cell:
              and r.num("latency_p50_ms") is not None]
     if not cands:
         return Cell()
-    best = min(cands, key=lambda r: r.num("latency_p50_ms"))
+    latest = {(r.get("mode"), r.get("timed_region")): r for r in sorted(cands, key=lambda r: r.get("timestamp_utc"))}
+    best = min(latest.values(), key=lambda r: r.num("latency_p50_ms"))
     modes = sorted({r.get("mode") for r in cands})
     if len(modes) == 1:  # nothing to choose from: name the mode, the latency columns hold its number
         return label(f"{best.get('mode')} only")

@@ -33,6 +33,14 @@ def test_end_to_end_rows_decide_the_fastest_runtime():
     assert row[3].text() == "60.0 [59.0, 61.0]" and row[5].text().startswith("onnxruntime: 40.0")
 
 
+def test_each_runtime_by_its_latest_record_not_the_best_of_several_runs():
+    old_fast = Record({**_lat(2, "openvino", 20.0).data, "timestamp_utc": "2026-01"}, Ref("cpu-x/old/latency.csv", 2))
+    new = Record({**_lat(3, "openvino", 25.0).data, "timestamp_utc": "2026-02"}, Ref("cpu-x/latency.csv", 3))
+    dev = Device("cpu-x", [_lat(1, "eager", 50.0), old_fast, new])
+    row = summary.model_row([dev], dev, "n", "yolo26-n")
+    assert row[5].text() == "openvino: 25.0 [24.0, 26.0] (forward)" and row[5].refs == (new.ref,)
+
+
 def test_published_map_from_the_optional_module(monkeypatch):
     @dataclass(frozen=True)
     class Published:
