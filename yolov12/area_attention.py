@@ -133,33 +133,25 @@ class AAttn(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, _, h, w = x.shape
         layout = layout_of(x)
-        if self.channel_major and layout == torch.contiguous_format:
-            return self._channel_major_forward(x)
+        channel_major = self.channel_major and layout == torch.contiguous_format  # see channel_major_attention
+
+        def cut(t: torch.Tensor, parts: int, interleaved: bool) -> tuple[torch.Tensor, ...]:
+            return (to_areas_cm if channel_major else to_areas)(t, parts, self.heads, self.area, interleaved)
+
+        def join(t: torch.Tensor) -> torch.Tensor:
+            return from_areas_cm(t, b, h, w) if channel_major else from_areas(t, b, h, w, layout)
+
         if self.split_qkv:
-            q, k = to_areas(self.qk(x), 2, self.heads, self.area, interleaved=False)
+            q, k = cut(self.qk(x), 2, interleaved=False)
             v_map = self.v(x)
-            (v,) = to_areas(v_map, 1, self.heads, self.area, interleaved=False)
+            (v,) = cut(v_map, 1, interleaved=False)
         else:
-            q, k, v = to_areas(self.qkv(x), 3, self.heads, self.area, interleaved=True)
-            v_map = from_areas(v, b, h, w, layout)
+            q, k, v = cut(self.qkv(x), 3, interleaved=True)
+            v_map = join(v)
         if self.record is not None:
-            self.record.append(self.backend.kernel(q, k, v))
-        out = from_areas(self.backend(q, k, v), b, h, w, layout)
-        return self.proj(out + self.pe(v_map))
-
-
-    def _channel_major_forward(self, x: torch.Tensor) -> torch.Tensor:
-        """The same arithmetic on NCHW maps without making them token-major (see `YOLOv12.channel_major_attention`)."""
-        b, _, h, w = x.shape
-        if self.split_qkv:
-            q, k = to_areas_cm(self.qk(x), 2, self.heads, self.area, interleaved=False)
-            v_map = self.v(x)
-            (v,) = to_areas_cm(v_map, 1, self.heads, self.area, interleaved=False)
-        else:
-            q, k, v = to_areas_cm(self.qkv(x), 3, self.heads, self.area, interleaved=True)
-            v_map = from_areas_cm(v, b, h, w)
-        out = from_areas_cm(attend_cm(q, k, v), b, h, w)
-        return self.proj(out + self.pe(v_map))
+            self.record.append("reference-channel-major" if channel_major else self.backend.kernel(q, k, v))
+        out = attend_cm(q, k, v) if channel_major else self.backend(q, k, v)
+        return self.proj(join(out) + self.pe(v_map))
 
 
 class ABlock(nn.Module):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from yolov12.blocks import Conv, DWConv
@@ -22,13 +23,15 @@ class DFL(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 4*bins, A) -> (B, 4, A) distances in grid units: sum_i i e^(x_i - m) / sum_i e^(x_i - m) with m the
         largest logit, computed along the anchors (contiguous) with no transpose: the softmax's numerator and
-        denominator are one (2, bins) @ (bins, A) product per side."""
+        denominator are one 1x1 conv (bins -> 2: the bin values and ones) per side."""
         b, _, a = x.shape
         x = x.view(b, 4, self.bins, a)
         e = (x - x.amax(2, keepdim=True)).exp()
-        weights = torch.stack((self.conv.weight.view(self.bins), torch.ones_like(self.conv.weight.view(self.bins))))
-        num, den = (weights @ e).unbind(2)  # (b, 4, 2, a)
+        values = self.conv.weight.view(1, self.bins, 1, 1)
+        num, den = F.conv2d(e.view(b * 4, self.bins, a, 1), torch.cat((values, torch.ones_like(values))))\
+            .view(b, 4, 2, a).unbind(2)
         return num / den
+
 
 def make_anchors(shapes: list[tuple[int, int]], strides: list[float], device, dtype) -> tuple[torch.Tensor, ...]:
     """Cell-centre anchor points (A, 2) in grid units and their strides (A, 1), level by level, row-major."""
