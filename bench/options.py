@@ -37,13 +37,18 @@ TIMED = ("forward", "forward+post", "pipeline")
 MAX_BATCH = 1024
 
 
+def native_channels_last(ours: bool, mode: str, device: str) -> bool:
+    """Does an implementation run channels_last as it runs itself (`--layout native`)? Ours on the CPU in eager and
+    compile (`yolov12.model.inference_layout`); Ultralytics' models never (its predictor runs NCHW)."""
+    return ours and mode not in runtimes.DEPLOYED and inference_layout(device) == torch.channels_last
+
+
 def channels_last(layout: str, config: Config, mode: str, device: str) -> bool:
-    """Does `config` run in channels_last under `--layout layout` in `mode` on `device`?"""
-    if mode in runtimes.DEPLOYED:
-        return False
+    """Does `config` run in channels_last under `--layout layout` in `mode` on `device`? An exported runtime picks
+    its own layout: never."""
     if layout == "native":
-        return config.ours and inference_layout(device) == torch.channels_last
-    return layout == "channels-last"
+        return native_channels_last(config.ours, mode, device)
+    return layout == "channels-last" and mode not in runtimes.DEPLOYED
 
 
 def split(text: str) -> list[str]:

@@ -15,13 +15,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-import torch
-
 from bench.config import parse, show
+from bench.options import native_channels_last
 from reports import paper
 from reports.results import Device, Record
 from yolov12.cli import UserError
-from yolov12.model import inference_layout, list_models
+from yolov12.model import list_models
 
 FLASH = frozenset({"sdpa-flash", "flash-attn", "flash"})
 ATTN_PREFERENCE = ("auto", "sdpa", "flash-attn", "sdpa-flash", "sdpa-efficient", "sdpa-cudnn", "sdpa-math",
@@ -195,10 +194,10 @@ def native_layout(rec: Record) -> bool:
     channels_last on the CPU in eager and compile, Ultralytics' NCHW)? What users deploy is what the report judges;
     a like-for-like run with both sides in one layout is context, not the verdict. Files from before the layout
     column (no `b_channels_last`) pass."""
-    if rec.get("b_channels_last") == "" or rec.get("mode") not in ("", "eager", "compile"):
+    if rec.get("b_channels_last") == "":
         return True
-    cpu = rec.get("device") == "cpu" and inference_layout("cpu") == torch.channels_last
-    return all(_is_true(rec.get(col)) == (cpu and rec.get(impl) == "ours")
+    mode, device = rec.get("mode") or "eager", rec.get("device") or "cpu"
+    return all(_is_true(rec.get(col)) == native_channels_last(rec.get(impl) == "ours", mode, device)
                for col, impl in (("channels_last", "impl"), ("b_channels_last", "b_impl")))
 
 

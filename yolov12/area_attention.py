@@ -75,9 +75,8 @@ def from_areas(x: torch.Tensor, b: int, h: int, w: int, layout: torch.memory_for
 
 def layout_of(x: torch.Tensor) -> torch.memory_format:
     """channels_last when `x` is laid out so (eager CPU inference, `yolov12.model.inference_layout`), else NCHW."""
-    nchw = x.is_contiguous()
-    return torch.channels_last if not nchw and x.is_contiguous(memory_format=torch.channels_last) else \
-        torch.contiguous_format
+    cl = x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+    return torch.channels_last if cl else torch.contiguous_format
 
 
 def to_areas_cm(x: torch.Tensor, parts: int, heads: int, area: int, interleaved: bool) -> tuple[torch.Tensor, ...]:
