@@ -22,11 +22,12 @@ from pathlib import Path
 
 import torch
 
-from bench import flops, latency, launch, paired
+from bench import flops, latency, launch, paired, profile
 from bench.case import Case
 from bench.config import ATTN_CHOICES, Config, parse, resolve
 from bench.options import channels_last, runnable_attention
 from bench.paired import Pair
+from bench.runtimes import DEPLOYED
 from bench.system import cpu_name, device_slug, gpu_name
 from yolov12.cli import ArgumentParser, UserError, apply_threads, check_range, cli, parse_device
 from yolov12.files import check_out_dir
@@ -45,7 +46,7 @@ class Step:
     """One CSV of a preset: flops of configurations, a latency sweep of cases, or paired designs."""
 
     csv: str
-    kind: str  # flops | latency | paired
+    kind: str  # flops | latency | paired | profile (items: Pairs)
     items: tuple
 
     def configs(self) -> list[Config]:
@@ -159,12 +160,17 @@ def cpu_full_plan(threads: int, scales: tuple[str, ...] = SCALES) -> list[Step]:
 
 def cpu_ours_plan(threads: int) -> list[Step]:
     """Our YOLOv12-N/S against Ultralytics' YOLO12 of the same scale, paired, in each CPU runtime (forward, fp32,
-    640, batch 1): the evidence for the suite's own speed targets (`python -m reports ledger --match '^target-'`)."""
+    640, batch 1): the evidence for the suite's own speed targets (`python -m reports ledger --match '^target-'`),
+    then both sides' per-node profiles in the deployed runtimes (bench.profile): where the time goes, and the floor
+    of the ratio that ours' compute alone sets."""
     d = dict(precision="fp32", imgsz=640, batch=1)
     pairs = [p for s in ("n", "s") for mode in CPU_RUNTIMES for p in _pairs(
         [(f"yolov12-{s}", f"yolo12-{s}", None)], "cpu", threads, rounds=12, processes=3, iters=4, warmup=1,
         mode=mode, **d)]
-    return [Step("ours-vs-yolo12.csv", "paired", tuple(pairs))]
+    profiles = [p for s in ("n", "s") for mode in DEPLOYED for p in _pairs(
+        [(f"yolov12-{s}", f"yolo12-{s}", None)], "cpu", threads, rounds=10, processes=1, iters=3, warmup=1,
+        mode=mode, **d)]
+    return [Step("ours-vs-yolo12.csv", "paired", tuple(pairs)), Step("profile.csv", "profile", tuple(profiles))]
 
 
 def gpu_plan(device: str, probe: bool = True) -> list[Step]:
@@ -223,8 +229,9 @@ def smoke(plan: list[Step]) -> list[Step]:
             items = tuple(dataclasses.replace(c, **tiny) for c in ours + [c for c in step.items
                                                                           if not c.config().ours][:1])
         else:
+            processes = 1 if step.kind == "profile" else 2
             items = tuple(dataclasses.replace(p, a=dataclasses.replace(p.a, imgsz=64), b=dataclasses.replace(
-                p.b, imgsz=64), rounds=4, processes=2, iters=2) for p in step.items[:2])
+                p.b, imgsz=64), rounds=4, processes=processes, iters=2) for p in step.items[:2])
         out.append(dataclasses.replace(step, items=items))
     return out
 
@@ -255,7 +262,7 @@ def check_builds(plan: list[Step]) -> int:
 def _cases(step: Step) -> list[Case]:
     if step.kind == "latency":
         return list(step.items)
-    if step.kind == "paired":
+    if step.kind in ("paired", "profile"):
         return [c for p in step.items for c in (p.a, p.b)]
     return []
 
@@ -307,6 +314,7 @@ def run(plan: list[Step], folder: Path, device_name: str, argv: list[str] | None
         "flops": lambda s, out, cmd: flops.run(list(s.items), 640, out, cmd),
         "latency": lambda s, out, cmd: latency.sweep(list(s.items), out, cmd, device_name),
         "paired": lambda s, out, cmd: paired.run_pairs(list(s.items), out, cmd, device_name),
+        "profile": lambda s, out, cmd: profile.run_profiles(list(s.items), out, cmd, device_name),
     }
     start, status = time.time(), 0
     for step in plan:

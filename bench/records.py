@@ -27,13 +27,13 @@ from yolov12.files import check_out_file, fsync_dir, show
 from yolov12.provenance import git_sha, new_run_id, package_versions, utc_now, versions_text
 
 __all__ = [
-    "IDENTITY", "CONFIG", "LATENCY", "ACCOUNTING", "ACCURACY", "PAIRED", "OUTCOME", "COLUMNS", "STATUSES", "NUMERIC",
-    "HEADER_LINE", "Problem", "ResultsFileError", "RecordWriter", "check_results_file", "complete", "done_keys",
-    "read_checked", "read_records", "new_run_id", "utc_now",
+    "IDENTITY", "CONFIG", "LATENCY", "ACCOUNTING", "ACCURACY", "PAIRED", "PROFILE", "OUTCOME", "COLUMNS", "STATUSES",
+    "NUMERIC", "HEADER_LINE", "Problem", "ResultsFileError", "RecordWriter", "check_results_file", "complete",
+    "done_keys", "read_checked", "read_records", "new_run_id", "utc_now",
 ]
 
 IDENTITY = [
-    "kind",  # latency | flops | accuracy | paired
+    "kind",  # latency | flops | accuracy | paired | profile
     "run_id", "timestamp_utc", "suite_git_sha", "command", "versions",
     "model", "family", "scale", "variant", "impl", "weights", "weights_sha256",
 ]
@@ -61,9 +61,10 @@ PAIRED = [
     "design", "rounds", "rounds_remeasured", "ratio_p50", "ratio_ci_low", "ratio_ci_high", "ratio_min", "ratio_max",
     "ratio_iqr",
 ]
+PROFILE = ["op_class"]  # kind=profile: an op class's time (bench.breakdown), or `ratio:<a classes>/<b classes>`
 OUTCOME = ["status", "detail", "validity"]  # status: ok | oom | error | skipped; validity: ok or ';'-joined flags
 
-COLUMNS = IDENTITY + CONFIG + LATENCY + ACCOUNTING + ACCURACY + PAIRED + OUTCOME
+COLUMNS = IDENTITY + CONFIG + LATENCY + ACCOUNTING + ACCURACY + PAIRED + PROFILE + OUTCOME
 STATUSES = ("ok", "oom", "error", "skipped")
 HEADER_LINE = ",".join(COLUMNS)
 REQUIRED = ("kind", "status")  # an older schema's header must still have these to be readable

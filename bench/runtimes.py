@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -152,16 +153,24 @@ def reference(subject, x: torch.Tensor) -> torch.Tensor:
         return subject.head(subject.model(x))
 
 
+def exported(subject, case, x: torch.Tensor) -> tuple[Path, bool, str]:
+    """(artifact, whether the cache had it, exporter settings) of `subject` for runtime `case.mode` and input shape
+    x.shape: ours by our exporter, a baseline by the exporter its Subject carries (Ultralytics')."""
+    export = subject.extra.get("exporter") or exports.export_ours
+    settings = subject.extra.get("export_settings") or f"{exports.OURS_SETTINGS[case.mode]} code " \
+                                                       f"{exports.code_digest()}"
+    fields = exports.key_fields(case.mode, f"{case.model}@{case.attn}", exports.state_digest(subject.model),
+                                tuple(x.shape), settings)
+    artifact, hit = exports.cached(case.mode, fields, subject.model, x, export)
+    return artifact, hit, settings
+
+
 def deployed(subject, case, x: torch.Tensor) -> tuple[Callable[[torch.Tensor], torch.Tensor], dict]:
     """Export (or take from the cache), check against PyTorch on `x`, and return (t -> detection tensor on t's
     device, record fields: export_max_diff and the runtime's settings in `detail`). An export that fails the check
     is removed from the cache, so the next run exports afresh."""
     mode = case.mode
-    export = subject.extra.get("exporter") or exports.export_ours
-    settings = subject.extra.get("export_settings") or f"{exports.OURS_SETTINGS[mode]} code {exports.code_digest()}"
-    fields = exports.key_fields(mode, f"{case.model}@{case.attn}", exports.state_digest(subject.model),
-                                tuple(x.shape), settings)
-    artifact, hit = exports.cached(mode, fields, subject.model, x, export)
+    artifact, hit, settings = exported(subject, case, x)
     run_np, runtime = (onnx_session if mode == "onnxruntime" else openvino_model)(artifact, case.device,
                                                                                   case.threads)
 

@@ -11,6 +11,10 @@ original stdout ({"ok": result} or {"error": message, "type": name, "oom": bool}
   latency {case}                             -> the fields bench.measure returns, plus params and weights
   prepare {key, case} / round {key, iters, warmup} / release {key}
                                              -> hold a configuration and time it round by round (paired designs)
+  profile {key, iters, warmup} / profile_rounds {key}
+                                             -> a held deployed configuration's export run round by round with
+                                                its runtime's per-node profiler; then each round's per-run
+                                                {op class: ms} (bench.breakdown)
   detect  {name, weights, data, split, protocol, imgsz, batch, device, half, workers, conf, iou, max_det, mode}
                                              -> COCO result entries of a baseline over a dataset (in runtime
                                                 `mode`; a deployed runtime's static shape takes the square
@@ -35,7 +39,7 @@ from baselines import build, export
 from baselines.metric import ultralytics_map
 from baselines.names import lookup
 from baselines.post import post_for
-from bench import accel, flops, measure, runtimes, timing
+from bench import accel, breakdown, flops, measure, runtimes, timing
 from bench.case import Case
 from bench.precision import DTYPES, fp32_mode
 from bench.subject import Subject, n_params, subject_for
@@ -103,19 +107,39 @@ def _prepare(job: dict, state: dict) -> dict:
         with torch.inference_mode():
             step, x = measure.timed_step(subject, case)
             observed = observe(x) if observe else subject.attn_observed
-    state[job["key"]] = (case, subject, step)
+    state[job["key"]] = (case, subject, step, x)
     return {"attn_observed": observed, "params": subject.params, "params_fused": subject.params_fused,
             **subject.extra.get("runtime", {})}
 
 
 def _round(job: dict, state: dict) -> list[float]:
-    case, _, step = state[job["key"]]
+    case, _, step, _ = state[job["key"]]
     with fp32_mode(case.precision), torch.inference_mode():
         return timing.time_loop(step, accel.for_device(case.device), warmup=job.get("warmup", 1),
                                 min_iters=job["iters"], min_time_s=job.get("min_time_s", 0.0))
 
 
+def _profile(job: dict, state: dict) -> int:
+    key = job["key"]
+    case, subject, _, x = state[key]
+    if key + ":profiler" not in state:  # the checked export `prepare` made (a cache hit now)
+        artifact, _, _ = runtimes.exported(subject, case, x)
+        state[key + ":profiler"] = breakdown.Profiler(case.mode, artifact, case.threads)
+    return state[key + ":profiler"].run(x.float().cpu().contiguous().numpy(), job.get("warmup", 1), job["iters"])
+
+
+def _profile_rounds(job: dict, state: dict) -> list[list[dict[str, float]]]:
+    profiler = state.pop(job["key"] + ":profiler")
+    try:
+        return profiler.rounds()
+    finally:
+        profiler.close()
+
+
 def _release(job: dict, state: dict) -> bool:
+    profiler = state.pop(job["key"] + ":profiler", None)
+    if profiler is not None:
+        profiler.close()
     return state.pop(job["key"], None) is not None
 
 
@@ -158,7 +182,8 @@ def _ultralytics_metric(job: dict, state: dict) -> dict:
 
 
 HANDLERS = {"ping": _ping, "params": _params, "flops": _flops, "latency": _latency, "prepare": _prepare,
-            "round": _round, "release": _release, "detect": _detect,
+            "round": _round, "release": _release,
+            "profile": _profile, "profile_rounds": _profile_rounds, "detect": _detect,
             "ultralytics_metric": _ultralytics_metric}
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.records import Problem
-from reports import claims, plots, tables
+from reports import claims, plots, profiles, tables
 from reports.plots import Figure
 from reports.results import Device, Ref
 from reports.summary import DeviceSummary, summaries
@@ -22,7 +22,7 @@ class Report:
     generated_utc: str
     roots: list[str]
     devices: list[Device]
-    tables: list[Table]  # ledger first, then Tables 1, 3, 4, 5
+    tables: list[Table]  # ledger first, then Tables 1, 3, 4, 5, then the profiles (when any)
     figures: list[Figure]
     summary: list[tuple[str, dict[str, int]]]  # (device slug, verdict -> count)
     refs: dict[Ref, int] = field(default_factory=dict)
@@ -82,7 +82,8 @@ def build_report(devices: list[Device], roots: Sequence[str], figures_dir: Path,
                  generated_utc: str) -> Report:
     verdicts = claims.ledger(devices)
     ledger = claims.ledger_table(devices, verdicts)
-    all_tables = [ledger, *tables.build_all(devices)]
+    profile = profiles.profile_table(devices)
+    all_tables = [ledger, *tables.build_all(devices), *([profile] if profile else [])]
     flat = [v for per in verdicts for v in per]
     figures = plots.all_figures(devices, flat, figures_dir)
     counts = [(d.slug, {k: sum(1 for v in flat if v.device == d.slug and v.verdict == k) for k in claims.VERDICTS})

@@ -1,0 +1,173 @@
+"""Where the time goes: two configurations' exports in one deployed runtime, run in interleaved rounds in ONE child
+process with the runtime's per-node profiler on, each node's time summed into op classes (bench.breakdown).
+
+    python -m bench.profile yolov12-n yolo12-n --mode openvino --out results/cpu-intel-xeon-2t/profile.csv
+
+Prints and records, per side, the median over rounds of each class's ms per run (with its interval), and two paired
+ratios with their 95% intervals: A's whole over B's whole, and A's compute (convolutions, separate activations and
+attention) over B's whole. The second is the floor of A/B that no change to A's other nodes (layout moves, adds,
+decoding) can go below: a target under it needs faster arithmetic, not a better graph. Times are the runtime's own
+node counters (their sum leaves out the gaps between nodes and includes the profiler's overhead, alike for both
+sides), so the whole ratio is close to, not equal to, the timed paired ratio of bench.paired.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+import numpy as np
+from tqdm import tqdm
+
+from baselines.child import Worker, WorkerError
+from bench import breakdown, paired, stats
+from bench.options import MODES, add_common
+from bench.paired import Pair
+from bench.records import RecordWriter, done_keys
+from bench.runtimes import DEPLOYED
+from bench.system import collect, write_system_json
+from yolov12.cli import ArgumentParser, UserError, cli
+
+KEY_FIELDS = (*paired.KEY_FIELDS, "model", "op_class")
+SIDES = ("a", "b")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
+    p.add_argument("pair", nargs=2, metavar="CONFIG", help="the two configurations A B (ratios are A/B)")
+    p.add_argument("--mode", default="openvino", help=f"the deployed runtime both run in: {', '.join(DEPLOYED)} "
+                   "(default openvino)")
+    p.add_argument("--rounds", type=int, default=10, help="interleaved rounds, 4..1000 (default 10)")
+    p.add_argument("--round-iters", type=int, default=3, help="profiled runs per side per round (default 3)")
+    add_common(p)
+    return p.parse_args(argv)
+
+
+def plan(args: argparse.Namespace) -> tuple[Pair, object]:
+    """The validated request (nothing built or written yet)."""
+    if args.mode not in DEPLOYED:
+        raise UserError(f"--mode {args.mode}: no per-node profiler here; accepted: {', '.join(DEPLOYED)} "
+                        f"(of {', '.join(MODES)})")
+    args.processes = 1  # one worker: both sides' rounds interleaved in one process
+    pair, common = paired.plan(args)
+    if common.device != "cpu":
+        raise UserError(f"--device {common.device}: the per-node profiles run on the CPU here; accepted: cpu")
+    return pair, common
+
+
+def side_fields(pair: Pair, side: str) -> dict:
+    """What a side's rows say about the model they time (the pair's other fields are shared)."""
+    config = (pair.a if side == "a" else pair.b).config()
+    return {"model": config.model, "overrides": config.overrides_text, "family": config.family,
+            "scale": config.scale, "variant": config.variant, "impl": config.impl, "attn_asked": config.attn}
+
+
+def profile_pair(pair: Pair, worker: Worker) -> dict[str, list[dict[str, float]]]:
+    """Each side's per-round {class: mean ms per run} (classes plus `all`), rounds interleaved in `worker`."""
+    for side, case in zip(SIDES, (pair.a, pair.b), strict=True):
+        worker.call({"op": "prepare", "key": side, "case": case.to_dict()})
+    try:
+        for i in range(pair.rounds):
+            for side in SIDES if i % 2 == 0 else SIDES[::-1]:
+                worker.call({"op": "profile", "key": side, "iters": pair.iters, "warmup": pair.warmup})
+        return {side: [breakdown.round_means(runs) for runs in worker.call({"op": "profile_rounds", "key": side})]
+                for side in SIDES}
+    finally:
+        for side in SIDES:
+            worker.call({"op": "release", "key": side})
+
+
+def rows(pair: Pair, rounds: dict[str, list[dict[str, float]]], base: dict) -> list[dict]:
+    """The records of one profiled pair: a row per side and class, then the two ratio rows."""
+    out = []
+    for side in SIDES:
+        for name in (*breakdown.CLASSES, "all"):
+            values = [r[name] for r in rounds[side]]
+            low, high = stats.latency_p50_ci(values)
+            out.append({**base, **side_fields(pair, side), "op_class": name, "rounds": len(values),
+                        "latency_p50_ms": round(float(np.median(values)), 4), "latency_p50_ci_low_ms": round(low, 4),
+                        "latency_p50_ci_high_ms": round(high, 4), "samples_ms": " ".join(f"{v:.4g}" for v in values),
+                        "status": "ok", "validity": "ok",
+                        "detail": f"side={side};ms per run from the runtime's node counters, per-round means"})
+    b_all = [r["all"] for r in rounds["b"]]
+    for name, a_values in ((breakdown.WHOLE, [r["all"] for r in rounds["a"]]),
+                           (breakdown.FLOOR, [sum(r[c] for c in breakdown.COMPUTE) for r in rounds["a"]])):
+        s = stats.ratio_summary(a_values, b_all)
+        out.append({**base, **side_fields(pair, "a"), "op_class": name, "rounds": s.rounds,
+                    "ratio_p50": round(s.p50, 4), "ratio_ci_low": round(s.ci_low, 4),
+                    "ratio_ci_high": round(s.ci_high, 4), "ratio_min": round(s.min, 4),
+                    "ratio_max": round(s.max, 4), "ratio_iqr": round(s.iqr, 4), "status": "ok",
+                    "validity": "ok" if s.rounds >= 5 else "few-rounds",
+                    "detail": "a's classes over b's, per round; the node counters' sums"})
+    return out
+
+
+def summary(pair: Pair, records: list[dict]) -> str:
+    """The pair's profile as a small table and its two ratios."""
+    a, b = pair.a.config().model, pair.b.config().model
+    by = {(r["model"], r["op_class"]): r for r in records}
+    lines = [f"{pair.label}, {pair.a.mode}: ms per run (runtime's node counters, median of {pair.rounds} rounds)",
+             f"  {'class':<12} {a:>14} {b:>14}"]
+    for name in (*breakdown.CLASSES, "all"):
+        lines.append(f"  {name:<12} {by[(a, name)]['latency_p50_ms']:>14.2f} {by[(b, name)]['latency_p50_ms']:>14.2f}")
+    for name, words in ((breakdown.WHOLE, "whole / whole"), (breakdown.FLOOR, "compute / whole (the floor)")):
+        r = by[(a, name)]
+        lines.append(f"  {a} / {b}, {words}: {r['ratio_p50']:.3f} [{r['ratio_ci_low']:.3f}, {r['ratio_ci_high']:.3f}]")
+    return "\n".join(lines)
+
+
+def run_profiles(pairs: list[Pair], out, command: str, device_name: str) -> int:
+    """Profile each pair not already in `out` (one fresh worker per pair) and append its rows. Returns 0, 1 when a
+    pair failed (said on stderr), 130 on Ctrl-C."""
+    done = done_keys(out, KEY_FIELDS)
+    base_of = {id(p): {**paired.record_fields(p, device_name), "kind": "profile", "design": design(p)} for p in pairs}
+    todo = [p for p in pairs if tuple(str({**base_of[id(p)], **side_fields(p, "a"), "op_class": breakdown.WHOLE}[k])
+                                      for k in KEY_FIELDS) not in done]
+    if len(todo) < len(pairs):
+        print(f"{len(pairs) - len(todo)} of {len(pairs)} profiles already in {out}; running the other {len(todo)}",
+              file=sys.stderr)
+    if not todo:
+        return 0
+    failed = []
+    try:
+        with RecordWriter(out, command=command) as writer:
+            write_system_json(out, writer.run_id, collect(todo[0].a.device, todo[0].a.threads, command))
+            for pair in tqdm(todo, desc="profile", unit="pair"):
+                try:
+                    with Worker(paired.WORKER) as worker:
+                        records = rows(pair, profile_pair(pair, worker), base_of[id(pair)])
+                except WorkerError as err:
+                    failed.append(pair.label)
+                    tqdm.write(f"error: {pair.label}: {str(err)[:300]}", file=sys.stderr)
+                    writer.write({**base_of[id(pair)], "op_class": breakdown.WHOLE, "status": "error",
+                                  "detail": str(err)[:500]})
+                    continue
+                for record in records:
+                    writer.write(record)
+                tqdm.write(summary(pair, records))
+    except KeyboardInterrupt:
+        print(f"interrupted; finished profiles are in {out}", file=sys.stderr)
+        return 130
+    if failed:
+        print(f"{len(failed)} of {len(todo)} profiles failed (error rows in {out}): {', '.join(failed)}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def design(pair: Pair) -> str:
+    return (f"interleaved, order alternating per round; one process, {pair.rounds} rounds; {pair.iters} profiled "
+            f"runs per side per round after {pair.warmup} warm-up; the runtime's per-node counters; interval: "
+            "bootstrap over rounds")
+
+
+@cli
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    pair, common = plan(parse_args(argv))
+    return run_profiles([pair], common.out, "python -m bench.profile " + shlex.join(argv), common.device_name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
