@@ -63,33 +63,38 @@ def side_fields(pair: Pair, side: str) -> dict:
             "scale": config.scale, "variant": config.variant, "impl": config.impl, "attn_asked": config.attn}
 
 
-def profile_pair(pair: Pair, worker: Worker) -> dict[str, list[dict[str, float]]]:
-    """Each side's per-round {class: mean ms per run} (classes plus `all`), rounds interleaved in `worker`."""
-    for side, case in zip(SIDES, (pair.a, pair.b), strict=True):
-        worker.call({"op": "prepare", "key": side, "case": case.to_dict()})
+def profile_pair(pair: Pair, worker: Worker) -> tuple[dict[str, list[dict[str, float]]], dict[str, dict]]:
+    """(each side's per-round {class: mean ms per run} (classes plus `all`), what each side's checked export
+    reported), rounds interleaved in `worker`."""
+    info = {side: worker.call({"op": "prepare", "key": side, "case": case.to_dict()})
+            for side, case in zip(SIDES, (pair.a, pair.b), strict=True)}
     try:
         for i in range(pair.rounds):
             for side in SIDES if i % 2 == 0 else SIDES[::-1]:
                 worker.call({"op": "profile", "key": side, "iters": pair.iters, "warmup": pair.warmup})
         return {side: [breakdown.round_means(runs) for runs in worker.call({"op": "profile_rounds", "key": side})]
-                for side in SIDES}
+                for side in SIDES}, info
     finally:
         for side in SIDES:
             worker.call({"op": "release", "key": side})
 
 
-def rows(pair: Pair, rounds: dict[str, list[dict[str, float]]], base: dict) -> list[dict]:
-    """The records of one profiled pair: a row per side and class, then the two ratio rows."""
+def rows(pair: Pair, rounds: dict[str, list[dict[str, float]]], info: dict[str, dict], base: dict) -> list[dict]:
+    """The records of one profiled pair: a row per side and class (with what its export check reported), then the
+    two ratio rows."""
     out = []
     for side in SIDES:
+        export = {"export_max_diff": info[side].get("export_max_diff", ""),
+                  "attn_observed": info[side].get("attn_observed", "")}
         for name in (*breakdown.CLASSES, "all"):
             values = [r[name] for r in rounds[side]]
             low, high = stats.latency_p50_ci(values)
             out.append({**base, **side_fields(pair, side), "op_class": name, "rounds": len(values),
                         "latency_p50_ms": round(float(np.median(values)), 4), "latency_p50_ci_low_ms": round(low, 4),
                         "latency_p50_ci_high_ms": round(high, 4), "samples_ms": " ".join(f"{v:.4g}" for v in values),
-                        "status": "ok", "validity": "ok",
-                        "detail": f"side={side};ms per run from the runtime's node counters, per-round means"})
+                        "status": "ok", "validity": "ok", **export,
+                        "detail": f"side={side};ms per run from the runtime's node counters, per-round means;"
+                                  f"{info[side].get('detail', '')}"})
     b_all = [r["all"] for r in rounds["b"]]
     for name, a_values in ((breakdown.WHOLE, [r["all"] for r in rounds["a"]]),
                            (breakdown.FLOOR, [sum(r[c] for c in breakdown.COMPUTE) for r in rounds["a"]])):
@@ -103,16 +108,17 @@ def rows(pair: Pair, rounds: dict[str, list[dict[str, float]]], base: dict) -> l
     return out
 
 
-def summary(pair: Pair, records: list[dict]) -> str:
-    """The pair's profile as a small table and its two ratios."""
-    a, b = pair.a.config().model, pair.b.config().model
-    by = {(r["model"], r["op_class"]): r for r in records}
+def summary(pair: Pair, rounds: dict[str, list[dict[str, float]]], records: list[dict]) -> str:
+    """The pair's profile as a small table (medians over rounds) and its two ratios."""
+    a, b = str(pair.a.config()), str(pair.b.config())
     lines = [f"{pair.label}, {pair.a.mode}: ms per run (runtime's node counters, median of {pair.rounds} rounds)",
-             f"  {'class':<12} {a:>14} {b:>14}"]
+             f"  {'class':<12} {a:>18} {b:>18}"]
     for name in (*breakdown.CLASSES, "all"):
-        lines.append(f"  {name:<12} {by[(a, name)]['latency_p50_ms']:>14.2f} {by[(b, name)]['latency_p50_ms']:>14.2f}")
+        a_ms, b_ms = (float(np.median([r[name] for r in rounds[side]])) for side in SIDES)
+        lines.append(f"  {name:<12} {a_ms:>18.2f} {b_ms:>18.2f}")
+    ratios = {r["op_class"]: r for r in records if r["op_class"].startswith("ratio:")}
     for name, words in ((breakdown.WHOLE, "whole / whole"), (breakdown.FLOOR, "compute / whole (the floor)")):
-        r = by[(a, name)]
+        r = ratios[name]
         lines.append(f"  {a} / {b}, {words}: {r['ratio_p50']:.3f} [{r['ratio_ci_low']:.3f}, {r['ratio_ci_high']:.3f}]")
     return "\n".join(lines)
 
@@ -136,7 +142,8 @@ def run_profiles(pairs: list[Pair], out, command: str, device_name: str) -> int:
             for pair in tqdm(todo, desc="profile", unit="pair"):
                 try:
                     with Worker(paired.WORKER) as worker:
-                        records = rows(pair, profile_pair(pair, worker), base_of[id(pair)])
+                        rounds, info = profile_pair(pair, worker)
+                    records = rows(pair, rounds, info, base_of[id(pair)])
                 except WorkerError as err:
                     failed.append(pair.label)
                     tqdm.write(f"error: {pair.label}: {str(err)[:300]}", file=sys.stderr)
@@ -145,7 +152,7 @@ def run_profiles(pairs: list[Pair], out, command: str, device_name: str) -> int:
                     continue
                 for record in records:
                     writer.write(record)
-                tqdm.write(summary(pair, records))
+                tqdm.write(summary(pair, rounds, records))
     except KeyboardInterrupt:
         print(f"interrupted; finished profiles are in {out}", file=sys.stderr)
         return 130

@@ -26,8 +26,11 @@ def latest_profiles(device: Device) -> dict[tuple[str, str, str, str, str], Reco
 
 
 def side_label(rec: Record) -> str:
-    """The configuration a profile row times: its model, and its overrides when it has any."""
-    return rec.get("model") + (f":{rec.get('overrides')}" if rec.get("overrides") else "")
+    """The configuration a profile row times: its model, overrides and attention backend asked (when not the
+    default)."""
+    overrides, attn = rec.get("overrides"), rec.get("attn_asked")
+    return rec.get("model") + (f":{overrides}" if overrides else "") + (f"@{attn}" if attn not in ("", "-", "auto")
+                                                                         else "")
 
 
 def _ms(rec: Record | None) -> Cell:

@@ -81,3 +81,23 @@ def test_cpu_ours_preset_profiles_each_deployed_runtime():
         (f"yolov12-{s}", f"yolo12-{s}", m) for s in "ns" for m in ("onnxruntime", "openvino")]
     (small,) = [s for s in presets.smoke(plan) if s.kind == "profile"]
     assert all(p.processes == 1 and p.a.imgsz == 64 for p in small.items)
+
+
+def test_rows_and_summary_from_rounds(tmp_path):
+    """Synthetic rounds: each class's median, the whole ratio and the floor (A's compute over B's whole), and the
+    printed table naming both sides apart (same model, another backend)."""
+    from bench import profile
+
+    pair, _ = profile.plan(profile.parse_args(["yolov12-n", "yolov12-n@reference", "--rounds", "5", "--out",
+                                               str(tmp_path / "p.csv")]))
+    a = {"convolution": 6.0, "activation": 1.0, "attention": 1.0, "layout": 1.5, "other": 0.5}
+    b = {"convolution": 6.0, "activation": 1.0, "attention": 1.5, "layout": 2.0, "other": 2.0}
+    rounds = {side: [{**c, "all": sum(c.values())} for _ in range(5)] for side, c in (("a", a), ("b", b))}
+    info = {"a": {"export_max_diff": 1e-5, "detail": "runtime=x"}, "b": {}}
+    records = profile.rows(pair, rounds, info, {"kind": "profile"})
+    ratios = {r["op_class"]: r for r in records if r["op_class"].startswith("ratio:")}
+    assert ratios[breakdown.WHOLE]["ratio_p50"] == 0.8 and ratios[breakdown.FLOOR]["ratio_p50"] == 0.64
+    assert records[0]["export_max_diff"] == 1e-5 and "runtime=x" in records[0]["detail"]
+    text = profile.summary(pair, rounds, records)
+    assert "yolov12-n@reference" in text and "compute / whole (the floor): 0.640 [0.640, 0.640]" in text
+    assert "  all" in text and "10.00" in text and "12.50" in text
