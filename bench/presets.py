@@ -168,7 +168,7 @@ def cpu_ours_plan(threads: int) -> list[Step]:
         [(f"yolov12-{s}", f"yolo12-{s}", None)], "cpu", threads, rounds=12, processes=3, iters=4, warmup=1,
         mode=mode, **d)]
     profiles = [p for s in ("n", "s") for mode in DEPLOYED for p in _pairs(
-        [(f"yolov12-{s}", f"yolo12-{s}", None)], "cpu", threads, rounds=10, processes=1, iters=3, warmup=1,
+        [(f"yolov12-{s}", f"yolo12-{s}", None)], "cpu", threads, rounds=12, processes=3, iters=3, warmup=1,
         mode=mode, **d)]
     return [Step("ours-vs-yolo12.csv", "paired", tuple(pairs)), Step("profile.csv", "profile", tuple(profiles))]
 
@@ -229,9 +229,8 @@ def smoke(plan: list[Step]) -> list[Step]:
             items = tuple(dataclasses.replace(c, **tiny) for c in ours + [c for c in step.items
                                                                           if not c.config().ours][:1])
         else:
-            processes = 1 if step.kind == "profile" else 2
             items = tuple(dataclasses.replace(p, a=dataclasses.replace(p.a, imgsz=64), b=dataclasses.replace(
-                p.b, imgsz=64), rounds=4, processes=processes, iters=2) for p in step.items[:2])
+                p.b, imgsz=64), rounds=4, processes=2, iters=2) for p in step.items[:2])
         out.append(dataclasses.replace(step, items=items))
     return out
 

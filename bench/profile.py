@@ -1,5 +1,6 @@
-"""Where the time goes: two configurations' exports in one deployed runtime, run in interleaved rounds in ONE child
-process with the runtime's per-node profiler on, each node's time summed into op classes (bench.breakdown).
+"""Where the time goes: two configurations' exports in one deployed runtime, run in interleaved rounds with the
+runtime's per-node profiler on (one child process at a time, the rounds split over fresh processes as in
+bench.paired), each node's time summed into op classes (bench.breakdown).
 
     python -m bench.profile yolov12-n yolo12-n --mode openvino --out results/cpu-intel-xeon-2t/profile.csv
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Callable
 
 import numpy as np
 from tqdm import tqdm
@@ -38,7 +40,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("pair", nargs=2, metavar="CONFIG", help="the two configurations A B (ratios are A/B)")
     p.add_argument("--mode", default="openvino", help=f"the deployed runtime both run in: {', '.join(DEPLOYED)} "
                    "(default openvino)")
-    p.add_argument("--rounds", type=int, default=10, help="interleaved rounds, 4..1000 (default 10)")
+    p.add_argument("--rounds", type=int, default=12, help="interleaved rounds in all, 4..1000 (default 12)")
+    p.add_argument("--processes", type=int, default=3, help="fresh worker processes the rounds are split over, "
+                   "1..16 (default 3): the intervals then carry the between-process variation")
     p.add_argument("--round-iters", type=int, default=3, help="profiled runs per side per round (default 3)")
     add_common(p)
     return p.parse_args(argv)
@@ -49,8 +53,9 @@ def plan(args: argparse.Namespace) -> tuple[Pair, object]:
     if args.mode not in DEPLOYED:
         raise UserError(f"--mode {args.mode}: no per-node profiler here; accepted: {', '.join(DEPLOYED)} "
                         f"(of {', '.join(MODES)})")
-    args.processes = 1  # one worker: both sides' rounds interleaved in one process
     pair, common = paired.plan(args)
+    if pair.a.timed != "forward":
+        raise UserError(f"--timed {pair.a.timed}: a profile runs the export's forward only; accepted: forward")
     if common.device != "cpu":
         raise UserError(f"--device {common.device}: the per-node profiles run on the CPU here; accepted: cpu")
     return pair, common
@@ -63,13 +68,30 @@ def side_fields(pair: Pair, side: str) -> dict:
             "scale": config.scale, "variant": config.variant, "impl": config.impl, "attn_asked": config.attn}
 
 
-def profile_pair(pair: Pair, worker: Worker) -> tuple[dict[str, list[dict[str, float]]], dict[str, dict]]:
-    """(each side's per-round {class: mean ms per run} (classes plus `all`), what each side's checked export
-    reported), rounds interleaved in `worker`."""
+Rounds = dict[str, list[dict[str, float]]]  # side -> per round {class: mean ms per run} (classes plus `all`)
+
+
+def measure(pair: Pair, start_worker: Callable[[], Worker]) -> tuple[Rounds, list[int], dict[str, dict]]:
+    """(each side's rounds, the process each round ran in, what each side's checked export reported): the pair's
+    rounds split over `pair.processes` fresh workers, as bench.paired splits them."""
+    per_process = -(-pair.rounds // pair.processes)
+    rounds: Rounds = {side: [] for side in SIDES}
+    groups, info = [], {}
+    for k in range(pair.processes):
+        with start_worker() as worker:
+            got, info = profile_in(pair, worker, per_process)
+        for side in SIDES:
+            rounds[side] += got[side]
+        groups += [k] * per_process
+    return rounds, groups, info
+
+
+def profile_in(pair: Pair, worker: Worker, n_rounds: int) -> tuple[Rounds, dict[str, dict]]:
+    """`n_rounds` interleaved rounds of the pair in `worker`, and what each side's export check reported."""
     info = {side: worker.call({"op": "prepare", "key": side, "case": case.to_dict()})
             for side, case in zip(SIDES, (pair.a, pair.b), strict=True)}
     try:
-        for i in range(pair.rounds):
+        for i in range(n_rounds):
             for side in SIDES if i % 2 == 0 else SIDES[::-1]:
                 worker.call({"op": "profile", "key": side, "iters": pair.iters, "warmup": pair.warmup})
         return {side: [breakdown.round_means(runs) for runs in worker.call({"op": "profile_rounds", "key": side})]
@@ -79,16 +101,17 @@ def profile_pair(pair: Pair, worker: Worker) -> tuple[dict[str, list[dict[str, f
             worker.call({"op": "release", "key": side})
 
 
-def rows(pair: Pair, rounds: dict[str, list[dict[str, float]]], info: dict[str, dict], base: dict) -> list[dict]:
+def rows(pair: Pair, rounds: Rounds, groups: list[int], info: dict[str, dict], base: dict) -> list[dict]:
     """The records of one profiled pair: a row per side and class (with what its export check reported), then the
-    two ratio rows."""
+    two ratio rows. Intervals resample whole processes when the rounds come from several (`groups`)."""
+    several = len(set(groups)) > 1
     out = []
     for side in SIDES:
         export = {"export_max_diff": info[side].get("export_max_diff", ""),
                   "attn_observed": info[side].get("attn_observed", "")}
         for name in (*breakdown.CLASSES, "all"):
             values = [r[name] for r in rounds[side]]
-            low, high = stats.latency_p50_ci(values)
+            low, high = stats.clustered_median_ci(values, groups) if several else stats.latency_p50_ci(values)
             out.append({**base, **side_fields(pair, side), "op_class": name, "rounds": len(values),
                         "latency_p50_ms": round(float(np.median(values)), 4), "latency_p50_ci_low_ms": round(low, 4),
                         "latency_p50_ci_high_ms": round(high, 4), "samples_ms": " ".join(f"{v:.4g}" for v in values),
@@ -98,7 +121,7 @@ def rows(pair: Pair, rounds: dict[str, list[dict[str, float]]], info: dict[str, 
     b_all = [r["all"] for r in rounds["b"]]
     for name, a_values in ((breakdown.WHOLE, [r["all"] for r in rounds["a"]]),
                            (breakdown.FLOOR, [sum(r[c] for c in breakdown.COMPUTE) for r in rounds["a"]])):
-        s = stats.ratio_summary(a_values, b_all)
+        s = stats.ratio_summary(a_values, b_all, groups=groups if several else None)
         out.append({**base, **side_fields(pair, "a"), "op_class": name, "rounds": s.rounds,
                     "ratio_p50": round(s.p50, 4), "ratio_ci_low": round(s.ci_low, 4),
                     "ratio_ci_high": round(s.ci_high, 4), "ratio_min": round(s.min, 4),
@@ -108,7 +131,7 @@ def rows(pair: Pair, rounds: dict[str, list[dict[str, float]]], info: dict[str, 
     return out
 
 
-def summary(pair: Pair, rounds: dict[str, list[dict[str, float]]], records: list[dict]) -> str:
+def summary(pair: Pair, rounds: Rounds, records: list[dict]) -> str:
     """The pair's profile as a small table (medians over rounds) and its two ratios."""
     a, b = str(pair.a.config()), str(pair.b.config())
     lines = [f"{pair.label}, {pair.a.mode}: ms per run (runtime's node counters, median of {pair.rounds} rounds)",
@@ -141,9 +164,8 @@ def run_profiles(pairs: list[Pair], out, command: str, device_name: str) -> int:
             write_system_json(out, writer.run_id, collect(todo[0].a.device, todo[0].a.threads, command))
             for pair in tqdm(todo, desc="profile", unit="pair"):
                 try:
-                    with Worker(paired.WORKER) as worker:
-                        rounds, info = profile_pair(pair, worker)
-                    records = rows(pair, rounds, info, base_of[id(pair)])
+                    rounds, groups, info = measure(pair, lambda: Worker(paired.WORKER))
+                    records = rows(pair, rounds, groups, info, base_of[id(pair)])
                 except WorkerError as err:
                     failed.append(pair.label)
                     tqdm.write(f"error: {pair.label}: {str(err)[:300]}", file=sys.stderr)
@@ -164,9 +186,11 @@ def run_profiles(pairs: list[Pair], out, command: str, device_name: str) -> int:
 
 
 def design(pair: Pair) -> str:
-    return (f"interleaved, order alternating per round; one process, {pair.rounds} rounds; {pair.iters} profiled "
-            f"runs per side per round after {pair.warmup} warm-up; the runtime's per-node counters; interval: "
-            "bootstrap over rounds")
+    where = (f"{pair.processes} fresh processes x {-(-pair.rounds // pair.processes)} rounds; intervals: bootstrap "
+             "resampling processes" if pair.processes > 1 else f"one process, {pair.rounds} rounds; intervals: "
+             "bootstrap over rounds")
+    return (f"interleaved, order alternating per round; {where}; {pair.iters} profiled runs per side per round "
+            f"after {pair.warmup} warm-up; the runtime's per-node counters")
 
 
 @cli

@@ -17,7 +17,7 @@ def profiled(tmp_path_factory, offline_env):
     folder = tmp_path_factory.mktemp("results") / "cpu-test"
     out = folder / "profile.csv"
     argv = ["yolov12-n", "yolov12-n:area=1", "--mode", "onnxruntime", "--imgsz", "64", "--rounds", "4",
-            "--round-iters", "1", "--threads", "1", "--out", str(out)]
+            "--processes", "2", "--round-iters", "1", "--threads", "1", "--out", str(out)]
     assert main(argv) == 0
     return argv, out
 
@@ -39,7 +39,7 @@ def test_profile_records(profiled, capsys):
     assert 0 < float(floor["ratio_p50"]) < float(ratio["ratio_p50"])
     assert float(ratio["ratio_ci_low"]) <= float(ratio["ratio_p50"]) <= float(ratio["ratio_ci_high"])
     assert ratio["pair_b"] == "yolov12-n:area=1" and ratio["mode"] == "onnxruntime"
-    assert "one process, 4 rounds" in ratio["design"]
+    assert "2 fresh processes x 2 rounds" in ratio["design"]
     assert main(argv) == 0 and len(read_checked(out)[0]) == len(rows)  # finished: skipped on a rerun
     assert "1 of 1 profiles already in" in capsys.readouterr().err
 
@@ -65,6 +65,8 @@ def test_no_profiles_no_table(tmp_path):
     (["yolov12-n", "yolo12-n", "--rounds", "2"], "--rounds 2"),
     (["yolov12-n", "yolo12-n", "--precision", "fp16"], "accepted --precision: fp32"),
     (["yolov12-n"], "the following arguments are required"),
+    (["yolov12-n", "yolo12-n", "--timed", "pipeline"], "accepted: forward"),
+    (["yolov12-n", "yolo12-n", "--processes", "0"], "--processes 0"),
 ])
 def test_profile_user_errors(tmp_path, capsys, argv, message):
     out = tmp_path / "p.csv"
@@ -80,7 +82,7 @@ def test_cpu_ours_preset_profiles_each_deployed_runtime():
     assert sorted((p.a.model, p.b.model, p.a.mode) for p in step.items) == [
         (f"yolov12-{s}", f"yolo12-{s}", m) for s in "ns" for m in ("onnxruntime", "openvino")]
     (small,) = [s for s in presets.smoke(plan) if s.kind == "profile"]
-    assert all(p.processes == 1 and p.a.imgsz == 64 for p in small.items)
+    assert all(p.processes == 2 and p.a.imgsz == 64 for p in small.items)
 
 
 def test_rows_and_summary_from_rounds(tmp_path):
@@ -88,13 +90,13 @@ def test_rows_and_summary_from_rounds(tmp_path):
     printed table naming both sides apart (same model, another backend)."""
     from bench import profile
 
-    pair, _ = profile.plan(profile.parse_args(["yolov12-n", "yolov12-n@reference", "--rounds", "5", "--out",
-                                               str(tmp_path / "p.csv")]))
+    pair, _ = profile.plan(profile.parse_args(["yolov12-n", "yolov12-n@reference", "--rounds", "5", "--processes",
+                                               "1", "--out", str(tmp_path / "p.csv")]))
     a = {"convolution": 6.0, "activation": 1.0, "attention": 1.0, "layout": 1.5, "other": 0.5}
     b = {"convolution": 6.0, "activation": 1.0, "attention": 1.5, "layout": 2.0, "other": 2.0}
     rounds = {side: [{**c, "all": sum(c.values())} for _ in range(5)] for side, c in (("a", a), ("b", b))}
     info = {"a": {"export_max_diff": 1e-5, "detail": "runtime=x"}, "b": {}}
-    records = profile.rows(pair, rounds, info, {"kind": "profile"})
+    records = profile.rows(pair, rounds, [0] * 5, info, {"kind": "profile"})
     ratios = {r["op_class"]: r for r in records if r["op_class"].startswith("ratio:")}
     assert ratios[breakdown.WHOLE]["ratio_p50"] == 0.8 and ratios[breakdown.FLOOR]["ratio_p50"] == 0.64
     assert records[0]["export_max_diff"] == 1e-5 and "runtime=x" in records[0]["detail"]
