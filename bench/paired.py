@@ -168,10 +168,25 @@ def outcome(results: list[stats.RoundsResult], info: dict) -> dict:
 def run_pairs(pairs: list[Pair], out, command: str, device_name: str) -> int:
     """Measure each pair not already in `out` (one worker per pair, so neither side inherits the other's state)
     and append its record. Returns 0, 1 when a pair failed (said on stderr), 130 on Ctrl-C."""
-    done = done_keys(out, KEY_FIELDS)
-    todo = [p for p in pairs if tuple(str(record_fields(p, device_name)[k]) for k in KEY_FIELDS) not in done]
+    def measure(pair: Pair) -> list[dict]:
+        return [{**record_fields(pair, device_name), **measure_pair(pair, lambda: Worker(WORKER))}]
+
+    return run_each(pairs, out, command, device_name, noun="pairs", key_fields=KEY_FIELDS,
+                    key_row=lambda p: record_fields(p, device_name), measure=measure,
+                    error_row=lambda p: record_fields(p, device_name))
+
+
+def run_each(pairs: list[Pair], out, command: str, device_name: str, *, noun: str, key_fields: tuple[str, ...],
+             key_row: Callable[[Pair], dict], measure: Callable[[Pair], list[dict]],
+             error_row: Callable[[Pair], dict]) -> int:
+    """The loop of the paired runners (this one and bench.profile): skip each pair whose `key_row` is already
+    finished in `out`, `measure` every other one and append the rows it returns (a failed worker gives one
+    `error_row` with the error; out of memory is an 'oom' row, not a failure). Returns 0, 1 when a pair failed (said
+    on stderr), 130 on Ctrl-C (the pairs finished before stay in `out`)."""
+    done = done_keys(out, key_fields)
+    todo = [p for p in pairs if tuple(str(key_row(p)[k]) for k in key_fields) not in done]
     if len(todo) < len(pairs):
-        print(f"{len(pairs) - len(todo)} of {len(pairs)} pairs already in {out}; running the other {len(todo)}",
+        print(f"{len(pairs) - len(todo)} of {len(pairs)} {noun} already in {out}; running the other {len(todo)}",
               file=sys.stderr)
     if not todo:
         return 0
@@ -179,20 +194,21 @@ def run_pairs(pairs: list[Pair], out, command: str, device_name: str) -> int:
     try:
         with RecordWriter(out, command=command) as writer:
             write_system_json(out, writer.run_id, collect(todo[0].a.device, todo[0].a.threads, command))
-            for pair in tqdm(todo, desc="paired", unit="pair"):
+            for pair in tqdm(todo, desc=noun, unit="pair"):
                 try:
-                    fields = measure_pair(pair, lambda: Worker(WORKER))
+                    rows = measure(pair)
                 except WorkerError as err:
-                    fields = {"status": "oom" if err.oom else "error", "detail": str(err)[:500]}
+                    rows = [{**error_row(pair), "status": "oom" if err.oom else "error", "detail": str(err)[:500]}]
                     if not err.oom:
                         failed.append(pair.label)
                         tqdm.write(f"error: {pair.label}: {str(err)[:300]}", file=sys.stderr)
-                writer.write({**record_fields(pair, device_name), **fields})
+                for row in rows:
+                    writer.write(row)
     except KeyboardInterrupt:
-        print(f"interrupted; finished pairs are in {out}", file=sys.stderr)
+        print(f"interrupted; finished {noun} are in {out}", file=sys.stderr)
         return 130
     if failed:
-        print(f"{len(failed)} of {len(todo)} pairs failed (error rows in {out}): {', '.join(failed)}",
+        print(f"{len(failed)} of {len(todo)} {noun} failed (error rows in {out}): {', '.join(failed)}",
               file=sys.stderr)
         return 1
     return 0

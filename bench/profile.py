@@ -22,13 +22,11 @@ from collections.abc import Callable
 import numpy as np
 from tqdm import tqdm
 
-from baselines.child import Worker, WorkerError
+from baselines.child import Worker
 from bench import breakdown, paired, stats
-from bench.options import MODES, add_common
+from bench.options import MODES, Common, add_common
 from bench.paired import Pair
-from bench.records import RecordWriter, done_keys
 from bench.runtimes import DEPLOYED
-from bench.system import collect, write_system_json
 from yolov12.cli import ArgumentParser, UserError, cli
 
 KEY_FIELDS = (*paired.KEY_FIELDS, "model", "op_class")
@@ -48,7 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def plan(args: argparse.Namespace) -> tuple[Pair, object]:
+def plan(args: argparse.Namespace) -> tuple[Pair, Common]:
     """The validated request (nothing built or written yet)."""
     if args.mode not in DEPLOYED:
         raise UserError(f"--mode {args.mode}: no per-node profiler here; accepted: {', '.join(DEPLOYED)} "
@@ -71,7 +69,7 @@ def side_fields(pair: Pair, side: str) -> dict:
 Rounds = dict[str, list[dict[str, float]]]  # side -> per round {class: mean ms per run} (classes plus `all`)
 
 
-def measure(pair: Pair, start_worker: Callable[[], Worker]) -> tuple[Rounds, list[int], dict[str, dict]]:
+def measure_rounds(pair: Pair, start_worker: Callable[[], Worker]) -> tuple[Rounds, list[int], dict[str, dict]]:
     """(each side's rounds, the process each round ran in, what each side's checked export reported): the pair's
     rounds split over `pair.processes` fresh workers, as bench.paired splits them."""
     per_process = -(-pair.rounds // pair.processes)
@@ -147,42 +145,20 @@ def summary(pair: Pair, rounds: Rounds, records: list[dict]) -> str:
 
 
 def run_profiles(pairs: list[Pair], out, command: str, device_name: str) -> int:
-    """Profile each pair not already in `out` (one fresh worker per pair) and append its rows. Returns 0, 1 when a
-    pair failed (said on stderr), 130 on Ctrl-C."""
-    done = done_keys(out, KEY_FIELDS)
-    base_of = {id(p): {**paired.record_fields(p, device_name), "kind": "profile", "design": design(p)} for p in pairs}
-    todo = [p for p in pairs if tuple(str({**base_of[id(p)], **side_fields(p, "a"), "op_class": breakdown.WHOLE}[k])
-                                      for k in KEY_FIELDS) not in done]
-    if len(todo) < len(pairs):
-        print(f"{len(pairs) - len(todo)} of {len(pairs)} profiles already in {out}; running the other {len(todo)}",
-              file=sys.stderr)
-    if not todo:
-        return 0
-    failed = []
-    try:
-        with RecordWriter(out, command=command) as writer:
-            write_system_json(out, writer.run_id, collect(todo[0].a.device, todo[0].a.threads, command))
-            for pair in tqdm(todo, desc="profile", unit="pair"):
-                try:
-                    rounds, groups, info = measure(pair, lambda: Worker(paired.WORKER))
-                    records = rows(pair, rounds, groups, info, base_of[id(pair)])
-                except WorkerError as err:
-                    failed.append(pair.label)
-                    tqdm.write(f"error: {pair.label}: {str(err)[:300]}", file=sys.stderr)
-                    writer.write({**base_of[id(pair)], "op_class": breakdown.WHOLE, "status": "error",
-                                  "detail": str(err)[:500]})
-                    continue
-                for record in records:
-                    writer.write(record)
-                tqdm.write(summary(pair, rounds, records))
-    except KeyboardInterrupt:
-        print(f"interrupted; finished profiles are in {out}", file=sys.stderr)
-        return 130
-    if failed:
-        print(f"{len(failed)} of {len(todo)} profiles failed (error rows in {out}): {', '.join(failed)}",
-              file=sys.stderr)
-        return 1
-    return 0
+    """Profile each pair not already in `out` (fresh workers per pair), append its rows and print its table.
+    Returns 0, 1 when a pair failed (said on stderr), 130 on Ctrl-C."""
+    def base(pair: Pair) -> dict:
+        return {**paired.record_fields(pair, device_name), "kind": "profile", "design": design(pair)}
+
+    def measure(pair: Pair) -> list[dict]:
+        rounds, groups, info = measure_rounds(pair, lambda: Worker(paired.WORKER))
+        records = rows(pair, rounds, groups, info, base(pair))
+        tqdm.write(summary(pair, rounds, records))
+        return records
+
+    return paired.run_each(pairs, out, command, device_name, noun="profiles", key_fields=KEY_FIELDS,
+                           key_row=lambda p: {**base(p), **side_fields(p, "a"), "op_class": breakdown.WHOLE},
+                           measure=measure, error_row=lambda p: {**base(p), "op_class": breakdown.WHOLE})
 
 
 def design(pair: Pair) -> str:
