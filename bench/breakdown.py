@@ -80,7 +80,11 @@ class Profiler:
             options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(str(artifact), options, providers=["CPUExecutionProvider"])
         name = self._session.get_inputs()[0].name
-        return lambda a: (self._session.run(None, {name: a}), None)[1]  # nodes read from the JSON at the end
+
+        def run(a: np.ndarray) -> None:  # its nodes are read from the profile JSON at the end (`rounds`)
+            self._session.run(None, {name: a})
+
+        return run
 
     def _openvino(self, artifact, threads: int):
         import openvino as ov

@@ -75,8 +75,11 @@ def latency_cell(device: Device, q: Latency) -> Cell:
     """A latency's p50 with its interval; when no latency record exists, one side of a paired record that measured
     the same configuration (the median of that side's per-round p50s, interval by bootstrap over rounds)."""
     rec = find_latency(device, q)
-    if rec is None:
-        return paired_side_cell(device, q)
+    return paired_side_cell(device, q) if rec is None else p50_cell(rec)
+
+
+def p50_cell(rec: Record) -> Cell:
+    """A record's `latency_p50_ms` with its interval (when recorded)."""
     cell = measured(rec.num("latency_p50_ms"), rec)
     lo, hi = rec.num("latency_p50_ci_low_ms"), rec.num("latency_p50_ci_high_ms")
     if cell.source == "measured" and lo is not None and hi is not None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bench.breakdown import CLASSES, FLOOR, WHOLE
-from reports.cells import Cell, label, measured
+from reports.cells import Cell, label, measured, p50_cell
 from reports.results import Device, Record
 from reports.tables import Table
 
@@ -33,12 +33,6 @@ def side_label(rec: Record) -> str:
                                                                          else "")
 
 
-def _ms(rec: Record | None) -> Cell:
-    cell = measured(rec.num("latency_p50_ms"), rec) if rec else Cell()
-    lo, hi = (rec.num("latency_p50_ci_low_ms"), rec.num("latency_p50_ci_high_ms")) if rec else (None, None)
-    return replace(cell, ci=(lo, hi)) if cell.source == "measured" and lo is not None and hi is not None else cell
-
-
 def _ratio(rec: Record | None) -> Cell:
     cell = measured(rec.num("ratio_p50"), rec, 3) if rec else Cell()
     lo, hi = (rec.num("ratio_ci_low"), rec.num("ratio_ci_high")) if rec else (None, None)
@@ -55,7 +49,8 @@ def _rows(device: Device) -> list[list[Cell]]:
         for model in sorted(models, key=lambda m: (a, b, mode, m, WHOLE) not in found):  # side A (ratios) first
             is_a = (a, b, mode, model, WHOLE) in found
             row = [label(device.slug), label(mode), label(model + ("" if is_a else " (B)"))]
-            row += [_ms(found.get((a, b, mode, model, c))) for c in (*CLASSES, "all")]
+            row += [p50_cell(found[(a, b, mode, model, c)]) if (a, b, mode, model, c) in found else Cell()
+                    for c in (*CLASSES, "all")]
             row += ([_ratio(found[(a, b, mode, model, WHOLE)]), _ratio(found.get((a, b, mode, model, FLOOR)))]
                     if is_a else [label("1 (reference)"), label("–")])
             rows.append(row)
